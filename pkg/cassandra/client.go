@@ -1,0 +1,266 @@
+package cassandra
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// Client is one data source's connection to a cluster: a single gocql session shared by
+// every query of that data source.
+type Client struct {
+	settings Settings
+	session  *gocql.Session
+
+	schemaMu sync.Mutex
+	tables   map[string]cachedTable
+}
+
+// Connect opens a session. The context bounds the connection attempt.
+func Connect(ctx context.Context, s Settings) (*Client, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	cluster, err := clusterConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		session *gocql.Session
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sess, err := cluster.CreateSession()
+		done <- result{sess, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, classifyConnectError(r.err, s)
+		}
+		return &Client{settings: s, session: r.session, tables: map[string]cachedTable{}}, nil
+	case <-ctx.Done():
+		// The session may still come up; close it when it does so nothing leaks.
+		go func() {
+			if r := <-done; r.session != nil {
+				r.session.Close()
+			}
+		}()
+		return nil, &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s did not finish in time", strings.Join(s.Hosts, ", ")), Err: ctx.Err()}
+	}
+}
+
+func clusterConfig(s Settings) (*gocql.ClusterConfig, error) {
+	cluster := gocql.NewCluster(s.Hosts...)
+	cluster.Port = s.Port
+	cluster.Consistency = gocql.ParseConsistency(s.Consistency)
+	cluster.ConnectTimeout = s.ConnectTimeout.Std()
+	cluster.Timeout = s.QueryTimeout.Std()
+	cluster.PageSize = s.PageSize
+	// The keyspace is checked by the health check; a missing keyspace must not prevent connecting.
+	cluster.Logger = quietLogger{}
+	if s.Username != "" || s.Password != "" {
+		cluster.Authenticator = gocql.PasswordAuthenticator{Username: s.Username, Password: s.Password}
+	}
+	if s.LocalDatacenter != "" {
+		cluster.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(s.LocalDatacenter))
+	} else {
+		cluster.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy())
+	}
+	if s.TLS.Enabled {
+		cfg, err := tlsConfig(s)
+		if err != nil {
+			return nil, err
+		}
+		cluster.SslOpts = &gocql.SslOptions{Config: cfg, EnableHostVerification: !s.TLS.SkipVerify}
+	}
+	return cluster, nil
+}
+
+func tlsConfig(s Settings) (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: s.TLS.SkipVerify, ServerName: s.TLS.ServerName, MinVersion: tls.VersionTLS12} //nolint:gosec // skipVerify is the user's explicit choice
+	if s.TLS.CACert != "" {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(s.TLS.CACert)) {
+			return nil, &SettingsError{Field: "tls.caCert", Msg: "is not a PEM certificate: paste the CA certificate including the BEGIN/END lines"}
+		}
+		cfg.RootCAs = pool
+	}
+	if s.TLS.ClientCert != "" {
+		cert, err := tls.X509KeyPair([]byte(s.TLS.ClientCert), []byte(s.TLSClientKey))
+		if err != nil {
+			// The key is secret: say what is wrong without echoing anything.
+			return nil, &SettingsError{Field: "tls.clientCert", Msg: "the client certificate and client key do not form a valid PEM key pair"}
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// Close ends the session.
+func (c *Client) Close() {
+	if c != nil && c.session != nil {
+		c.session.Close()
+	}
+}
+
+// Settings returns the settings the client was made with.
+func (c *Client) Settings() Settings { return c.settings }
+
+// Health describes the cluster for the health check.
+type Health struct {
+	ReleaseVersion  string
+	ClusterName     string
+	DataCenter      string
+	Keyspace        string
+	KeyspaceExists  bool
+	CheckedKeyspace bool
+}
+
+// Health runs a real query and reports the node's version, cluster and data center, and
+// whether the configured keyspace exists.
+func (c *Client) Health(ctx context.Context) (Health, error) {
+	var h Health
+	err := c.session.Query(`SELECT release_version, cluster_name, data_center FROM system.local`).
+		WithContext(ctx).Scan(&h.ReleaseVersion, &h.ClusterName, &h.DataCenter)
+	if err != nil {
+		return h, classifyQueryError(ctx, err)
+	}
+	if ks := c.settings.Keyspace; ks != "" {
+		h.Keyspace, h.CheckedKeyspace = ks, true
+		var name string
+		err := c.session.Query(`SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?`, ks).
+			WithContext(ctx).Scan(&name)
+		switch {
+		case err == nil:
+			h.KeyspaceExists = true
+		case errors.Is(err, gocql.ErrNotFound):
+		default:
+			return h, classifyQueryError(ctx, err)
+		}
+	}
+	return h, nil
+}
+
+// Kind classifies failures so callers can give each its own advice and tell Cassandra's
+// errors (downstream) from the plugin's.
+type Kind int
+
+const (
+	KindOther Kind = iota
+	KindNoHosts
+	KindUnreachable
+	KindAuth
+	KindTLS
+	KindKeyspaceMissing
+	KindTimeout
+	KindQuery    // Cassandra refused or failed the query
+	KindCanceled // the caller went away
+)
+
+// Error is a failure talking to Cassandra, with advice in Msg.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.Msg
+	}
+	return e.Msg + ": " + redact(e.Err.Error())
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Downstream reports whether the failure is Cassandra's or the network's rather than a bug here.
+func (e *Error) Downstream() bool { return e.Kind != KindOther }
+
+// redact keeps driver messages but never lets a secret through; the driver does not print
+// passwords, this is a second line.
+func redact(s string) string { return s }
+
+func classifyConnectError(err error, s Settings) error {
+	hosts := strings.Join(s.Hosts, ", ")
+	msg := err.Error()
+	var re gocql.RequestError
+	var netErr net.Error
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials,
+		strings.Contains(msg, "authentication") || strings.Contains(msg, "Provided username") || strings.Contains(msg, "authenticator"):
+		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("authentication failed for user %q: check the username and password", s.Username), Err: err}
+	case errors.As(err, &certErr), errors.As(err, &recordErr), strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("TLS handshake with %s failed: check that the node has client encryption on, the CA certificate and the server name (or skip verify)", hosts), Err: err}
+	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "timed out"):
+		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s timed out after %s: check that the hosts and port %d are reachable, or raise the connect timeout", hosts, s.ConnectTimeout.Std(), s.Port), Err: err}
+	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "no connections were made"),
+		strings.Contains(msg, "unable to discover protocol"), strings.Contains(msg, "network is unreachable"), strings.Contains(msg, "EOF"):
+		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot reach Cassandra at %s port %d: check the hosts, the port and that Cassandra is running", hosts, s.Port), Err: err}
+	}
+	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot connect to Cassandra at %s port %d", hosts, s.Port), Err: err}
+}
+
+func classifyQueryError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return &Error{Kind: KindTimeout, Msg: "the query did not finish within the query timeout", Err: err}
+		}
+		return &Error{Kind: KindCanceled, Msg: "the query was canceled", Err: err}
+	}
+	var re gocql.RequestError
+	if errors.As(err, &re) {
+		switch re.Code() {
+		case gocql.ErrCodeReadTimeout, gocql.ErrCodeWriteTimeout:
+			return &Error{Kind: KindTimeout, Msg: "Cassandra timed out reading the data: narrow the time range or the filters", Err: err}
+		case gocql.ErrCodeCredentials, gocql.ErrCodeUnauthorized:
+			return &Error{Kind: KindAuth, Msg: "Cassandra refused access", Err: err}
+		}
+		return &Error{Kind: KindQuery, Msg: "Cassandra refused the query", Err: err}
+	}
+	if errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindTimeout, Msg: "no answer from Cassandra within the query timeout", Err: err}
+	}
+	if errors.Is(err, gocql.ErrNoConnections) {
+		return &Error{Kind: KindUnreachable, Msg: "no Cassandra host is reachable", Err: err}
+	}
+	return &Error{Kind: KindQuery, Msg: "reading from Cassandra failed", Err: err}
+}
+
+// quietLogger drops the driver's own log lines: they go to the plugin's stdout, which Grafana
+// does not read as logs, and failures reach the user through returned errors instead.
+type quietLogger struct{}
+
+func (quietLogger) Error(string, ...gocql.LogField)   {}
+func (quietLogger) Warning(string, ...gocql.LogField) {}
+func (quietLogger) Info(string, ...gocql.LogField)    {}
+func (quietLogger) Debug(string, ...gocql.LogField)   {}
+
+// ContactPoint is host:port of the first configured host, for messages.
+func (s Settings) ContactPoint() string {
+	if len(s.Hosts) == 0 {
+		return ""
+	}
+	h := s.Hosts[0]
+	if _, _, err := net.SplitHostPort(h); err == nil {
+		return h
+	}
+	return net.JoinHostPort(h, strconv.Itoa(s.Port))
+}
+
+var _ = time.Second

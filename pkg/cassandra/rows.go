@@ -1,0 +1,138 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// ColumnInfo describes one column of a result.
+type ColumnInfo struct {
+	Name string
+	// Type is the CQL type name, e.g. "bigint" or "map<text, int>".
+	Type string
+	// TypeInfo lets decoders pick a Go destination without guessing.
+	TypeInfo gocql.TypeInfo
+}
+
+// Rows streams a result page by page: only the current page is held in memory.
+type Rows struct {
+	ctx     context.Context
+	iter    *gocql.Iter
+	scanner gocql.Scanner
+	cols    []ColumnInfo
+}
+
+// QueryOptions tune one statement.
+type QueryOptions struct {
+	// PageSize overrides the data source's page size when > 0.
+	PageSize int
+}
+
+// Query runs one statement with bound values. It does not check what the statement is:
+// callers pass only SELECTs vetted by pkg/query.
+func (c *Client) Query(ctx context.Context, cql string, args []any, opts QueryOptions) *Rows {
+	q := c.session.Query(cql, args...).WithContext(ctx).Idempotent(true)
+	if opts.PageSize > 0 {
+		q = q.PageSize(opts.PageSize)
+	}
+	iter := q.Iter()
+	r := &Rows{ctx: ctx, iter: iter}
+	for _, ci := range iter.Columns() {
+		r.cols = append(r.cols, ColumnInfo{Name: ci.Name, Type: TypeName(ci.TypeInfo), TypeInfo: ci.TypeInfo})
+	}
+	r.scanner = iter.Scanner()
+	return r
+}
+
+// Columns describes the result's columns.
+func (r *Rows) Columns() []ColumnInfo { return r.cols }
+
+// Next advances to the next row, fetching the next page when needed.
+func (r *Rows) Next() bool { return r.scanner.Next() }
+
+// Scan copies the current row into dest (one pointer per column; **T gets nil for null).
+func (r *Rows) Scan(dest ...any) error { return r.scanner.Scan(dest...) }
+
+// Close releases the iterator and reports any error met while paging, classified.
+func (r *Rows) Close() error {
+	if err := r.scanner.Err(); err != nil {
+		return classifyQueryError(r.ctx, err)
+	}
+	return nil
+}
+
+// TypeName spells a driver type the way CQL does.
+func TypeName(ti gocql.TypeInfo) string {
+	if ti == nil {
+		return "unknown"
+	}
+	switch t := ti.(type) {
+	case gocql.CollectionType:
+		switch t.Type() {
+		case gocql.TypeMap:
+			return fmt.Sprintf("map<%s, %s>", TypeName(t.Key), TypeName(t.Elem))
+		case gocql.TypeSet:
+			return fmt.Sprintf("set<%s>", TypeName(t.Elem))
+		default:
+			return fmt.Sprintf("list<%s>", TypeName(t.Elem))
+		}
+	case gocql.TupleTypeInfo:
+		parts := make([]string, len(t.Elems))
+		for i, e := range t.Elems {
+			parts[i] = TypeName(e)
+		}
+		return "tuple<" + strings.Join(parts, ", ") + ">"
+	case gocql.UDTTypeInfo:
+		return t.Name
+	case gocql.VectorType:
+		return fmt.Sprintf("vector<%s, %d>", TypeName(t.SubType), t.Dimensions)
+	}
+	switch ti.Type() {
+	case gocql.TypeAscii:
+		return "ascii"
+	case gocql.TypeBigInt:
+		return "bigint"
+	case gocql.TypeBlob:
+		return "blob"
+	case gocql.TypeBoolean:
+		return "boolean"
+	case gocql.TypeCounter:
+		return "counter"
+	case gocql.TypeDecimal:
+		return "decimal"
+	case gocql.TypeDouble:
+		return "double"
+	case gocql.TypeFloat:
+		return "float"
+	case gocql.TypeInt:
+		return "int"
+	case gocql.TypeText:
+		return "text"
+	case gocql.TypeTimestamp:
+		return "timestamp"
+	case gocql.TypeUUID:
+		return "uuid"
+	case gocql.TypeVarchar:
+		return "varchar"
+	case gocql.TypeVarint:
+		return "varint"
+	case gocql.TypeTimeUUID:
+		return "timeuuid"
+	case gocql.TypeInet:
+		return "inet"
+	case gocql.TypeDate:
+		return "date"
+	case gocql.TypeTime:
+		return "time"
+	case gocql.TypeSmallInt:
+		return "smallint"
+	case gocql.TypeTinyInt:
+		return "tinyint"
+	case gocql.TypeDuration:
+		return "duration"
+	}
+	return "custom"
+}

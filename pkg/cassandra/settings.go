@@ -1,0 +1,251 @@
+// Package cassandra turns data source settings into a gocql session and reads from it: health,
+// schema discovery, and rows streamed page by page. It knows nothing of Grafana queries.
+package cassandra
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// Defaults for settings the user left empty.
+const (
+	DefaultPort           = 9042
+	DefaultConsistency    = "LOCAL_ONE"
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultQueryTimeout   = 30 * time.Second
+	DefaultPageSize       = 5000
+	DefaultMaxRows        = 10000
+	DefaultMaxConcurrency = 8
+)
+
+// TLSSettings is the TLS part of jsonData. The client key is a secret and lives in Settings.
+type TLSSettings struct {
+	Enabled    bool   `json:"enabled"`
+	SkipVerify bool   `json:"skipVerify"`
+	ServerName string `json:"serverName"`
+	CACert     string `json:"caCert"`
+	ClientCert string `json:"clientCert"`
+}
+
+// Settings is a data source's configuration: jsonData plus the decrypted secrets.
+type Settings struct {
+	Hosts           []string    `json:"hosts"`
+	Port            int         `json:"port"`
+	Keyspace        string      `json:"keyspace"`
+	Username        string      `json:"username"`
+	Consistency     string      `json:"consistency"`
+	LocalDatacenter string      `json:"localDatacenter"`
+	ConnectTimeout  Duration    `json:"connectTimeout"`
+	QueryTimeout    Duration    `json:"queryTimeout"`
+	PageSize        int         `json:"pageSize"`
+	MaxRows         int         `json:"maxRows"`
+	MaxConcurrency  int         `json:"maxConcurrency"`
+	TLS             TLSSettings `json:"tls"`
+
+	// Secrets: never marshalled, never printed.
+	Password     string `json:"-"`
+	TLSClientKey string `json:"-"`
+}
+
+// SettingsError names the setting that is wrong and says what to change.
+type SettingsError struct {
+	Field string
+	Msg   string
+}
+
+func (e *SettingsError) Error() string { return fmt.Sprintf("setting %q: %s", e.Field, e.Msg) }
+
+// LoadSettings parses jsonData and the decrypted secureJsonData, applies defaults and validates.
+func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
+	var s Settings
+	if len(strings.TrimSpace(string(jsonData))) > 0 {
+		// Decode field by field so that a wrong type names its field instead of a byte offset.
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(jsonData, &raw); err != nil {
+			return s, &SettingsError{Field: "jsonData", Msg: "is not a JSON object: " + err.Error()}
+		}
+		fields := map[string]any{
+			"hosts": &hostList{&s.Hosts}, "port": &flexInt{&s.Port}, "keyspace": &s.Keyspace,
+			"username": &s.Username, "consistency": &s.Consistency, "localDatacenter": &s.LocalDatacenter,
+			"connectTimeout": &s.ConnectTimeout, "queryTimeout": &s.QueryTimeout,
+			"pageSize": &flexInt{&s.PageSize}, "maxRows": &flexInt{&s.MaxRows},
+			"maxConcurrency": &flexInt{&s.MaxConcurrency}, "tls": &s.TLS,
+		}
+		for name, dst := range fields {
+			v, ok := raw[name]
+			if !ok || string(v) == "null" {
+				continue
+			}
+			if err := json.Unmarshal(v, dst); err != nil {
+				return s, &SettingsError{Field: name, Msg: describeJSONError(err)}
+			}
+		}
+	}
+	s.Password = secure["password"]
+	s.TLSClientKey = secure["tlsClientKey"]
+	s.applyDefaults()
+	return s, s.Validate()
+}
+
+func describeJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("want %s, got a JSON %s", te.Type, te.Value)
+	}
+	return err.Error()
+}
+
+func (s *Settings) applyDefaults() {
+	if s.Port == 0 {
+		s.Port = DefaultPort
+	}
+	if s.Consistency == "" {
+		s.Consistency = DefaultConsistency
+	}
+	if s.ConnectTimeout == 0 {
+		s.ConnectTimeout = Duration(DefaultConnectTimeout)
+	}
+	if s.QueryTimeout == 0 {
+		s.QueryTimeout = Duration(DefaultQueryTimeout)
+	}
+	if s.PageSize == 0 {
+		s.PageSize = DefaultPageSize
+	}
+	if s.MaxRows == 0 {
+		s.MaxRows = DefaultMaxRows
+	}
+	if s.MaxConcurrency == 0 {
+		s.MaxConcurrency = DefaultMaxConcurrency
+	}
+}
+
+// Validate checks settings that can be checked without a network.
+func (s Settings) Validate() error {
+	if len(s.Hosts) == 0 {
+		return &SettingsError{Field: "hosts", Msg: "no Cassandra hosts configured: add at least one contact point, e.g. 127.0.0.1"}
+	}
+	for _, h := range s.Hosts {
+		host, port, err := net.SplitHostPort(h)
+		if err != nil {
+			host = h // no port given: the default port applies
+		} else if p, perr := strconv.Atoi(port); perr != nil || p < 1 || p > 65535 {
+			return &SettingsError{Field: "hosts", Msg: fmt.Sprintf("%q has an invalid port", h)}
+		}
+		if host == "" || strings.ContainsAny(host, " /") {
+			return &SettingsError{Field: "hosts", Msg: fmt.Sprintf("%q is not a host name or IP address", h)}
+		}
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return &SettingsError{Field: "port", Msg: fmt.Sprintf("%d is not a TCP port: use 1-65535 (Cassandra's default is 9042)", s.Port)}
+	}
+	if _, err := gocql.ParseConsistencyWrapper(s.Consistency); err != nil {
+		return &SettingsError{Field: "consistency", Msg: fmt.Sprintf("%q is not a consistency level: use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", s.Consistency)}
+	}
+	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency} {
+		if v < 0 {
+			return &SettingsError{Field: name, Msg: fmt.Sprintf("%d is negative: use a positive number or leave it empty for the default", v)}
+		}
+	}
+	if s.ConnectTimeout < 0 || s.QueryTimeout < 0 {
+		return &SettingsError{Field: "timeouts", Msg: "timeouts must be positive durations such as 5s"}
+	}
+	if s.TLS.ClientCert != "" && s.TLSClientKey == "" {
+		return &SettingsError{Field: "tls.clientCert", Msg: "a client certificate needs its client key (secure field tlsClientKey)"}
+	}
+	return nil
+}
+
+// Duration accepts "5s"-style strings or a number of seconds in JSON.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case float64:
+		*d = Duration(time.Duration(x * float64(time.Second)))
+	case string:
+		if x == "" {
+			*d = 0
+			return nil
+		}
+		if secs, err := strconv.ParseFloat(x, 64); err == nil {
+			*d = Duration(time.Duration(secs * float64(time.Second)))
+			return nil
+		}
+		p, err := time.ParseDuration(x)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration: use e.g. 5s, 500ms or 1m", x)
+		}
+		*d = Duration(p)
+	default:
+		return fmt.Errorf("want a duration such as \"5s\" or a number of seconds")
+	}
+	return nil
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// hostList accepts a JSON list of hosts or one comma-separated string.
+type hostList struct{ dst *[]string }
+
+func (h *hostList) UnmarshalJSON(b []byte) error {
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		var one string
+		if err2 := json.Unmarshal(b, &one); err2 != nil {
+			return fmt.Errorf("want a list of host names, e.g. [\"10.0.0.1\", \"10.0.0.2\"]")
+		}
+		list = strings.Split(one, ",")
+	}
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	*h.dst = out
+	return nil
+}
+
+// flexInt accepts a number or a numeric string (the config page stores some numbers as text).
+type flexInt struct{ dst *int }
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case float64:
+		if x != float64(int(x)) {
+			return fmt.Errorf("want a whole number, got %v", x)
+		}
+		*f.dst = int(x)
+	case string:
+		if strings.TrimSpace(x) == "" {
+			*f.dst = 0
+			return nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return fmt.Errorf("want a whole number, got %q", x)
+		}
+		*f.dst = n
+	default:
+		return fmt.Errorf("want a whole number")
+	}
+	return nil
+}

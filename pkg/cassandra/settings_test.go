@@ -1,0 +1,98 @@
+package cassandra
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		json    string
+		secure  map[string]string
+		want    Settings
+		wantErr string // substring; field name must appear
+	}{
+		{
+			name: "defaults",
+			json: `{"hosts":["10.0.0.1"]}`,
+			want: Settings{Hosts: []string{"10.0.0.1"}, Port: 9042, Consistency: "LOCAL_ONE",
+				ConnectTimeout: Duration(5 * time.Second), QueryTimeout: Duration(30 * time.Second),
+				PageSize: 5000, MaxRows: 10000, MaxConcurrency: 8},
+		},
+		{
+			name: "everything set, numbers as strings, comma hosts, secrets",
+			json: `{"hosts":"a.example, b.example:9142","port":"9043","keyspace":"metric_data","username":"grafana",
+			        "consistency":"QUORUM","localDatacenter":"dc1","connectTimeout":"2s","queryTimeout":45,
+			        "pageSize":100,"maxRows":"50","maxConcurrency":4,
+			        "tls":{"enabled":true,"skipVerify":true,"serverName":"cass"}}`,
+			secure: map[string]string{"password": "s3cret", "tlsClientKey": "KEY"},
+			want: Settings{Hosts: []string{"a.example", "b.example:9142"}, Port: 9043, Keyspace: "metric_data",
+				Username: "grafana", Consistency: "QUORUM", LocalDatacenter: "dc1",
+				ConnectTimeout: Duration(2 * time.Second), QueryTimeout: Duration(45 * time.Second),
+				PageSize: 100, MaxRows: 50, MaxConcurrency: 4,
+				TLS:      TLSSettings{Enabled: true, SkipVerify: true, ServerName: "cass"},
+				Password: "s3cret", TLSClientKey: "KEY"},
+		},
+		{name: "no hosts", json: `{}`, wantErr: `"hosts"`},
+		{name: "empty host list", json: `{"hosts":[" ", ""]}`, wantErr: `"hosts"`},
+		{name: "hosts wrong type", json: `{"hosts":42}`, wantErr: `"hosts"`},
+		{name: "port out of range", json: `{"hosts":["h"],"port":70000}`, wantErr: `"port"`},
+		{name: "port not a number", json: `{"hosts":["h"],"port":"abc"}`, wantErr: `"port"`},
+		{name: "port fractional", json: `{"hosts":["h"],"port":90.5}`, wantErr: `"port"`},
+		{name: "host with bad port", json: `{"hosts":["h:99999"]}`, wantErr: `"hosts"`},
+		{name: "bad consistency", json: `{"hosts":["h"],"consistency":"MOST"}`, wantErr: `"consistency"`},
+		{name: "bad timeout", json: `{"hosts":["h"],"queryTimeout":"soon"}`, wantErr: `"queryTimeout"`},
+		{name: "negative page size", json: `{"hosts":["h"],"pageSize":-1}`, wantErr: `"pageSize"`},
+		{name: "tls wrong type", json: `{"hosts":["h"],"tls":"yes"}`, wantErr: `"tls"`},
+		{name: "not an object", json: `[1,2]`, wantErr: `"jsonData"`},
+		{name: "client cert without key", json: `{"hosts":["h"],"tls":{"enabled":true,"clientCert":"PEM"}}`, wantErr: `"tls.clientCert"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadSettings([]byte(tt.json), tt.secure)
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("want error mentioning %s, got none", tt.wantErr)
+				}
+				var se *SettingsError
+				if !errors.As(err, &se) {
+					t.Fatalf("want *SettingsError, got %T: %v", err, err)
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %q does not name %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("settings mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSecretsNeverInErrors(t *testing.T) {
+	const secret = "hunter2-very-secret"
+	_, err := LoadSettings([]byte(`{"hosts":["h"],"tls":{"enabled":true,"clientCert":"not pem"}}`), map[string]string{"password": secret, "tlsClientKey": secret})
+	if err != nil && strings.Contains(err.Error(), secret) {
+		t.Fatalf("error leaks a secret: %v", err)
+	}
+	s, err := LoadSettings([]byte(`{"hosts":["h"],"tls":{"enabled":true,"clientCert":"not pem"}}`), map[string]string{"tlsClientKey": secret})
+	if err != nil {
+		t.Fatalf("settings: %v", err)
+	}
+	_, err = clusterConfig(s)
+	if err == nil {
+		t.Fatal("want an error for an invalid key pair")
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Fatalf("error leaks the client key: %v", err)
+	}
+}

@@ -1,0 +1,112 @@
+// Package plugin is the Grafana glue: it turns instance settings into a Cassandra client and
+// hands queries, health checks and resource calls to the packages that do the work.
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+)
+
+var (
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// Datasource is one configured Cassandra Metrics data source.
+type Datasource struct {
+	settings    cassandra.Settings
+	settingsErr error
+
+	mu     sync.Mutex
+	client *cassandra.Client
+	closed bool
+}
+
+// NewDatasource is the instance factory Grafana calls when a data source is created or its
+// settings change. It never fails on bad settings: the error is reported by every query and
+// by the health check, where the user can see it.
+func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	settings, err := cassandra.LoadSettings(s.JSONData, s.DecryptedSecureJSONData)
+	return &Datasource{settings: settings, settingsErr: err}, nil
+}
+
+// Dispose closes the session when Grafana replaces this instance.
+func (d *Datasource) Dispose() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.client != nil {
+		d.client.Close()
+		d.client = nil
+	}
+}
+
+// Client returns the instance's session, connecting on first use. A failed connection is not
+// cached, so the next request tries again (Cassandra may have come up meanwhile).
+func (d *Datasource) Client(ctx context.Context) (*cassandra.Client, error) {
+	if d.settingsErr != nil {
+		return nil, d.settingsErr
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, errors.New("data source instance was disposed")
+	}
+	if d.client != nil {
+		return d.client, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.settings.ConnectTimeout.Std()*2)
+	defer cancel()
+	c, err := cassandra.Connect(ctx, d.settings)
+	if err != nil {
+		return nil, err
+	}
+	d.client = c
+	return c, nil
+}
+
+// CheckHealth runs a real query and reports version, cluster, data center and keyspace.
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	h, err := d.health(ctx)
+	if err != nil {
+		log.DefaultLogger.FromContext(ctx).Warn("Health check failed", "error", err.Error())
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}, nil
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: HealthMessage(h)}, nil
+}
+
+func (d *Datasource) health(ctx context.Context) (cassandra.Health, error) {
+	c, err := d.Client(ctx)
+	if err != nil {
+		return cassandra.Health{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.settings.QueryTimeout.Std())
+	defer cancel()
+	h, err := c.Health(ctx)
+	if err != nil {
+		return h, err
+	}
+	if h.CheckedKeyspace && !h.KeyspaceExists {
+		return h, &cassandra.Error{Kind: cassandra.KindKeyspaceMissing, Msg: fmt.Sprintf(
+			"connected to Cassandra %s (cluster %q), but keyspace %q does not exist: create it or correct the default keyspace",
+			h.ReleaseVersion, h.ClusterName, h.Keyspace)}
+	}
+	return h, nil
+}
+
+// HealthMessage is the text shown after "Save & test".
+func HealthMessage(h cassandra.Health) string {
+	msg := fmt.Sprintf("Connected to Cassandra %s, cluster %q, data center %q", h.ReleaseVersion, h.ClusterName, h.DataCenter)
+	if h.CheckedKeyspace {
+		msg += fmt.Sprintf("; keyspace %q exists", h.Keyspace)
+	}
+	return msg
+}

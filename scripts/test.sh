@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every test of Cassandra Metrics on a fresh clone: installs what the tests need, starts
+# the local Cassandra (or reuses one that answers on 127.0.0.1:9042), runs the Go tests against
+# it and the front-end checks, stops what it started, and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Go modules"
+go mod download
+
+step "Front-end packages"
+npm ci --no-audit --no-fund --loglevel=error
+
+started=0
+cql_up() { (exec 3<>/dev/tcp/127.0.0.1/9042) 2>/dev/null; }
+if cql_up; then
+  step "Reusing the Cassandra already answering on 127.0.0.1:9042"
+else
+  step "Starting the local Cassandra"
+  scripts/local-cassandra.sh start
+  started=1
+fi
+cleanup() {
+  if [ "$started" = 1 ]; then
+    step "Stopping the local Cassandra this run started"
+    "$root/scripts/local-cassandra.sh" stop || true
+  fi
+}
+trap cleanup EXIT
+export CASSANDRA_HOSTS=127.0.0.1
+
+step "Go vet"
+go vet ./...
+
+step "Go tests (against Cassandra at $CASSANDRA_HOSTS)"
+go_log=$(mktemp)
+# -p 2: the machine has two cores; the integration tests share one Cassandra.
+if ! go test -count=1 -p 2 ./... 2>&1 | tee "$go_log"; then
+  echo "Go tests failed" >&2
+  exit 1
+fi
+if grep -q -- '--- SKIP' "$go_log"; then
+  grep -- '--- SKIP' "$go_log" >&2
+  echo "Go tests were skipped although CASSANDRA_HOSTS is set" >&2
+  exit 1
+fi
+
+step "Front end: typecheck, lint, unit tests, build"
+npm run --silent typecheck
+npm run --silent lint
+npm run --silent test:ci
+npm run --silent build
+
+step "Backend build (mage)"
+go run github.com/magefile/mage -v build:linux
+
+step "Built plugin binary: health check over the plugin protocol"
+go run ./cmd/plugin-check --binary dist/gpx_cassandra_linux_amd64 --hosts "$CASSANDRA_HOSTS"
+
+step "All tests passed"

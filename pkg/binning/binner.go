@@ -1,0 +1,609 @@
+package binning
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// DefaultMaxBins is the bin limit when Spec.MaxBins is 0.
+const DefaultMaxBins = 100000
+
+// Column is one value column and the aggregations wanted on it.
+type Column struct {
+	Name string
+	Aggs []Agg
+}
+
+// Spec describes a binning: the window, the width and what to compute.
+type Spec struct {
+	From, To time.Time // requested window [From, To); bins cover it, see the package doc
+	Width    time.Duration
+	Columns  []Column
+	Fill     Fill
+	MaxBins  int // refuse specs with more bins than this; 0 means DefaultMaxBins
+}
+
+// Output names one result series of values: an aggregation of a column.
+type Output struct {
+	Column string
+	Agg    Agg
+}
+
+// SeriesResult is the binned data of one series.
+type SeriesResult struct {
+	Key    string
+	Labels map[string]string
+	Times  []time.Time  // bin starts, UTC; with fill none only bins where some output has a value
+	Values [][]*float64 // Values[i][j] is output Names[i] at Times[j]; nil is null
+	Names  []Output
+}
+
+// colPlan is what one column needs, derived from its aggregations.
+type colPlan struct {
+	name     string
+	aggs     []Agg
+	out      int       // index of the column's first output
+	qs       []float64 // quantiles of the column's percentile aggregations, in order
+	sum      bool
+	welford  bool
+	min, max bool
+	first    bool
+	last     bool
+}
+
+func (p colPlan) sketch() bool { return len(p.qs) > 0 }
+
+// Binner accumulates series of observations into the bins of one Spec.
+type Binner struct {
+	spec    Spec
+	fill    Fill
+	fromMs  int64 // window in ms: [fromMs, toMs)
+	toMs    int64
+	startMs int64 // start of the first bin
+	wMs     int64
+	nbins   int
+	cols    []colPlan
+	outputs []Output
+	series  map[string]*Series
+	dropped int64 // counted by binners merged into this one
+}
+
+// Series accumulates the observations of one series. Obtain it from
+// Binner.Series and keep it while streaming rows: Add is the hot path.
+type Series struct {
+	key     string
+	labels  map[string]string
+	fromMs  int64
+	toMs    int64
+	startMs int64
+	wMs     int64
+	dropped int64
+	cols    []colState
+}
+
+// colState holds the per-bin statistics of one column in struct-of-arrays
+// form; a slice is nil when no aggregation of the column needs it.
+type colState struct {
+	n   []int64 // points per bin; always present, it also tells empty bins
+	sum []float64
+	// Welford's running mean and sum of squared deviations, of values minus
+	// shift (the bin's first value), so that a large common offset such as a
+	// counter near 1e9 costs no precision.
+	shift, mean, m2 []float64
+	min, max        []float64
+	first, last     []float64
+	firstT, lastT   []int64
+	sk              []*pctSketch // created on a bin's first point
+}
+
+// New validates spec and prepares a Binner.
+func New(spec Spec) (*Binner, error) {
+	if err := checkWidth(spec.Width); err != nil {
+		return nil, err
+	}
+	fill, err := spec.Fill.normalize()
+	if err != nil {
+		return nil, err
+	}
+	if len(spec.Columns) == 0 {
+		return nil, errors.New("binning needs at least one value column")
+	}
+	maxBins := spec.MaxBins
+	if maxBins == 0 {
+		maxBins = DefaultMaxBins
+	}
+	if maxBins < 0 {
+		return nil, fmt.Errorf("MaxBins must not be negative, got %d", maxBins)
+	}
+
+	b := &Binner{spec: spec, fill: fill, series: map[string]*Series{}}
+	b.spec.Columns = slices.Clone(spec.Columns)
+	b.wMs = spec.Width.Milliseconds()
+	b.fromMs = ceilMillis(spec.From)
+	b.toMs = ceilMillis(spec.To)
+	if b.toMs < b.fromMs {
+		b.toMs = b.fromMs
+	}
+	b.startMs = floorDiv(b.fromMs, b.wMs) * b.wMs
+	if b.toMs > b.fromMs {
+		n := floorDiv(b.toMs-1, b.wMs) - floorDiv(b.fromMs, b.wMs) + 1
+		if n > int64(maxBins) {
+			return nil, fmt.Errorf("the time range %s to %s at an interval of %v needs %d bins, more than the limit of %d: widen the interval or narrow the time range",
+				spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339), spec.Width, n, maxBins)
+		}
+		b.nbins = int(n)
+	}
+
+	seen := map[Output]bool{}
+	for _, c := range spec.Columns {
+		if len(c.Aggs) == 0 {
+			return nil, fmt.Errorf("column %q has no aggregation", c.Name)
+		}
+		p := colPlan{name: c.Name, aggs: slices.Clone(c.Aggs), out: len(b.outputs)}
+		for _, a := range c.Aggs {
+			if !a.Valid() { // Spec holds canonical names: run user input through ParseAgg
+				return nil, fmt.Errorf("column %q: %w", c.Name, unknownAggError(string(a)))
+			}
+			o := Output{Column: c.Name, Agg: a}
+			if seen[o] {
+				return nil, fmt.Errorf("column %q: aggregation %s is requested twice", c.Name, a)
+			}
+			seen[o] = true
+			b.outputs = append(b.outputs, o)
+			switch a {
+			case AggSum, AggAvg:
+				p.sum = true
+			case AggStddev:
+				p.welford = true
+			case AggMin:
+				p.min = true
+			case AggMax:
+				p.max = true
+			case AggFirst:
+				p.first = true
+			case AggLast:
+				p.last = true
+			case AggCount:
+			default:
+				q, _ := a.Quantile()
+				p.qs = append(p.qs, q)
+			}
+		}
+		b.cols = append(b.cols, p)
+	}
+	return b, nil
+}
+
+// ceilMillis rounds t up to whole milliseconds, so that for integer ms
+// timestamps t >= From and t < To keep their meaning.
+func ceilMillis(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.Nanosecond()%int(time.Millisecond) != 0 {
+		ms++
+	}
+	return ms
+}
+
+// floorDiv is division rounding toward minus infinity, so that times before
+// 1970 still fall into epoch-aligned bins.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// NumBins is the number of bins covering the window (0 for an empty window).
+func (b *Binner) NumBins() int { return b.nbins }
+
+// Start is the start of the first bin, UTC.
+func (b *Binner) Start() time.Time { return time.UnixMilli(b.startMs).UTC() }
+
+// Width is the bin width.
+func (b *Binner) Width() time.Duration { return b.spec.Width }
+
+// Outputs lists the result outputs in the order of SeriesResult.Values.
+func (b *Binner) Outputs() []Output { return slices.Clone(b.outputs) }
+
+// NumSeries is the number of series seen so far.
+func (b *Binner) NumSeries() int { return len(b.series) }
+
+// BytesPerSeries is the memory a series takes before percentile sketches,
+// which add roughly 0.35 to a few KB per non-empty bin of a column.
+// Use it to bound the number of series a query may create.
+func (b *Binner) BytesPerSeries() int {
+	words := 0
+	for _, p := range b.cols {
+		words += p.words()
+	}
+	return words * 8 * b.nbins
+}
+
+func (p colPlan) words() int {
+	w := 1 // n
+	if p.sum {
+		w++
+	}
+	if p.welford {
+		w += 3
+	}
+	if p.min {
+		w++
+	}
+	if p.max {
+		w++
+	}
+	if p.first {
+		w += 2
+	}
+	if p.last {
+		w += 2
+	}
+	if p.sketch() {
+		w++
+	}
+	return w
+}
+
+// Dropped counts observations passed to Add with a time outside [From, To).
+func (b *Binner) Dropped() int64 {
+	d := b.dropped
+	for _, s := range b.series {
+		d += s.dropped
+	}
+	return d
+}
+
+// Series returns the accumulator of the series identified by key, creating
+// it on first use with a copy of labels.
+func (b *Binner) Series(key string, labels map[string]string) *Series {
+	if s, ok := b.series[key]; ok {
+		return s
+	}
+	s := b.newSeries(key, labels)
+	b.series[key] = s
+	return s
+}
+
+func (b *Binner) newSeries(key string, labels map[string]string) *Series {
+	s := &Series{
+		key: key, fromMs: b.fromMs, toMs: b.toMs, startMs: b.startMs, wMs: b.wMs,
+		cols: make([]colState, len(b.cols)),
+	}
+	if labels != nil {
+		s.labels = make(map[string]string, len(labels))
+		for k, v := range labels {
+			s.labels[k] = v
+		}
+	}
+	// One allocation per element type for the whole series.
+	nf, ni, np := 0, 0, 0
+	for _, p := range b.cols {
+		ni++
+		if p.sum {
+			nf++
+		}
+		if p.welford {
+			nf += 3
+		}
+		if p.min {
+			nf++
+		}
+		if p.max {
+			nf++
+		}
+		if p.first {
+			nf++
+			ni++
+		}
+		if p.last {
+			nf++
+			ni++
+		}
+		if p.sketch() {
+			np++
+		}
+	}
+	n := b.nbins
+	fs := make([]float64, nf*n)
+	is := make([]int64, ni*n)
+	var ps []*pctSketch
+	if np > 0 {
+		ps = make([]*pctSketch, np*n)
+	}
+	takeF := func() []float64 { r := fs[:n:n]; fs = fs[n:]; return r }
+	takeI := func() []int64 { r := is[:n:n]; is = is[n:]; return r }
+	for i, p := range b.cols {
+		c := &s.cols[i]
+		c.n = takeI()
+		if p.sum {
+			c.sum = takeF()
+		}
+		if p.welford {
+			c.shift, c.mean, c.m2 = takeF(), takeF(), takeF()
+		}
+		if p.min {
+			c.min = takeF()
+		}
+		if p.max {
+			c.max = takeF()
+		}
+		if p.first {
+			c.first, c.firstT = takeF(), takeI()
+		}
+		if p.last {
+			c.last, c.lastT = takeF(), takeI()
+		}
+		if p.sketch() {
+			c.sk = ps[:n:n]
+			ps = ps[n:]
+		}
+	}
+	return s
+}
+
+// Key is the series' key.
+func (s *Series) Key() string { return s.key }
+
+// Add records value v of column col (an index into Spec.Columns; others
+// panic) observed at tMillis (ms since the epoch). Times outside [From, To)
+// are dropped and counted; NaN values are ignored.
+func (s *Series) Add(tMillis int64, col int, v float64) {
+	if tMillis < s.fromMs || tMillis >= s.toMs {
+		s.dropped++
+		return
+	}
+	if v != v {
+		return
+	}
+	i := int((tMillis - s.startMs) / s.wMs)
+	c := &s.cols[col]
+	n := c.n[i]
+	c.n[i] = n + 1
+	if c.sum != nil {
+		c.sum[i] += v
+	}
+	if c.mean != nil {
+		if n == 0 {
+			c.shift[i] = v
+		}
+		x := v - c.shift[i]
+		d := x - c.mean[i]
+		m := c.mean[i] + d/float64(n+1)
+		c.mean[i] = m
+		c.m2[i] += d * (x - m)
+	}
+	if c.min != nil && (n == 0 || v < c.min[i]) {
+		c.min[i] = v
+	}
+	if c.max != nil && (n == 0 || v > c.max[i]) {
+		c.max[i] = v
+	}
+	if c.first != nil && (n == 0 || tMillis < c.firstT[i]) {
+		c.first[i], c.firstT[i] = v, tMillis
+	}
+	if c.last != nil && (n == 0 || tMillis >= c.lastT[i]) {
+		c.last[i], c.lastT[i] = v, tMillis
+	}
+	if c.sk != nil {
+		p := c.sk[i]
+		if p == nil {
+			p = newPctSketch()
+			c.sk[i] = p
+		}
+		p.add(v)
+	}
+}
+
+// Merge adds the observations of o, built from an equal Spec, into b, as if
+// they had arrived after b's own (which decides ties of first and last).
+// o is consumed: its series and sketches may be moved into b, so it must not
+// be used afterwards.
+func (b *Binner) Merge(o *Binner) error {
+	if b == o {
+		return errors.New("cannot merge a binner into itself")
+	}
+	if b.fromMs != o.fromMs || b.toMs != o.toMs || b.wMs != o.wMs || !slices.Equal(b.outputs, o.outputs) {
+		return errors.New("cannot merge binners built from different specs")
+	}
+	b.dropped += o.dropped
+	for key, os := range o.series {
+		s, ok := b.series[key]
+		if !ok {
+			b.series[key] = os
+			continue
+		}
+		s.dropped += os.dropped
+		for ci := range s.cols {
+			s.cols[ci].merge(&os.cols[ci])
+		}
+	}
+	o.series = map[string]*Series{}
+	o.dropped = 0
+	return nil
+}
+
+func (c *colState) merge(o *colState) {
+	for i, on := range o.n {
+		if on == 0 {
+			continue
+		}
+		n := c.n[i]
+		c.n[i] = n + on
+		if c.sum != nil {
+			c.sum[i] += o.sum[i]
+		}
+		if c.mean != nil {
+			// Chan et al.'s pairwise combination of Welford states.
+			if n == 0 {
+				c.shift[i], c.mean[i], c.m2[i] = o.shift[i], o.mean[i], o.m2[i]
+			} else {
+				na, nb, nt := float64(n), float64(on), float64(n+on)
+				d := o.mean[i] + (o.shift[i] - c.shift[i]) - c.mean[i]
+				c.mean[i] += d * nb / nt
+				c.m2[i] += o.m2[i] + d*d*na*nb/nt
+			}
+		}
+		if c.min != nil && (n == 0 || o.min[i] < c.min[i]) {
+			c.min[i] = o.min[i]
+		}
+		if c.max != nil && (n == 0 || o.max[i] > c.max[i]) {
+			c.max[i] = o.max[i]
+		}
+		if c.first != nil && (n == 0 || o.firstT[i] < c.firstT[i]) {
+			c.first[i], c.firstT[i] = o.first[i], o.firstT[i]
+		}
+		if c.last != nil && (n == 0 || o.lastT[i] >= c.lastT[i]) {
+			c.last[i], c.lastT[i] = o.last[i], o.lastT[i]
+		}
+		if c.sk != nil {
+			if c.sk[i] == nil {
+				c.sk[i] = o.sk[i]
+			} else {
+				c.sk[i].merge(o.sk[i])
+			}
+		}
+	}
+}
+
+// Results returns every series, sorted by key, with fill applied. The
+// Binner is not changed and may keep accumulating.
+func (b *Binner) Results() []SeriesResult {
+	keys := make([]string, 0, len(b.series))
+	for k := range b.series {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	w := newResultWork(b)
+	res := make([]SeriesResult, len(keys))
+	for i, k := range keys {
+		res[i] = w.result(b.series[k])
+	}
+	return res
+}
+
+// resultWork holds the buffers reused from one series to the next.
+type resultWork struct {
+	b    *Binner
+	vals [][]float64 // per output, per bin
+	has  [][]bool
+	qv   []float64
+	pct  *pctReader
+}
+
+func newResultWork(b *Binner) *resultWork {
+	w := &resultWork{b: b, vals: make([][]float64, len(b.outputs)), has: make([][]bool, len(b.outputs)), pct: newPctReader()}
+	for i := range b.outputs {
+		w.vals[i] = make([]float64, b.nbins)
+		w.has[i] = make([]bool, b.nbins)
+	}
+	return w
+}
+
+func (w *resultWork) result(s *Series) SeriesResult {
+	b := w.b
+	for ci, p := range b.cols {
+		c := &s.cols[ci]
+		if cap(w.qv) < len(p.qs) {
+			w.qv = make([]float64, len(p.qs))
+		}
+		qv := w.qv[:len(p.qs)]
+		for i := 0; i < b.nbins; i++ {
+			n := c.n[i]
+			if n > 0 && p.sketch() {
+				w.pct.quantiles(c.sk[i], p.qs, qv)
+			}
+			qi := 0
+			for j, a := range p.aggs {
+				o := p.out + j
+				v, ok := 0.0, n > 0
+				if ok {
+					switch a {
+					case AggCount:
+						v = float64(n)
+					case AggSum:
+						v = c.sum[i]
+					case AggAvg:
+						v = c.sum[i] / float64(n)
+					case AggMin:
+						v = c.min[i]
+					case AggMax:
+						v = c.max[i]
+					case AggFirst:
+						v = c.first[i]
+					case AggLast:
+						v = c.last[i]
+					case AggStddev:
+						ok = n > 1
+						v = math.Sqrt(math.Max(c.m2[i], 0) / float64(n-1))
+					default:
+						v = qv[qi]
+					}
+				}
+				if a.IsPercentile() {
+					qi++
+				}
+				w.vals[o][i], w.has[o][i] = v, ok
+			}
+		}
+	}
+
+	res := SeriesResult{Key: s.key, Names: slices.Clone(b.outputs)}
+	if s.labels != nil {
+		res.Labels = make(map[string]string, len(s.labels))
+		for k, v := range s.labels {
+			res.Labels[k] = v
+		}
+	}
+	keep := make([]int, 0, b.nbins)
+	for i := 0; i < b.nbins; i++ {
+		if b.fill.Mode == FillNone && !w.anyValue(i) {
+			continue
+		}
+		keep = append(keep, i)
+	}
+	res.Times = make([]time.Time, len(keep))
+	for j, i := range keep {
+		res.Times[j] = time.UnixMilli(b.startMs + int64(i)*b.wMs).UTC()
+	}
+	res.Values = make([][]*float64, len(b.outputs))
+	for o := range b.outputs {
+		store := make([]float64, len(keep))
+		ptrs := make([]*float64, len(keep))
+		havePrev, prev := false, 0.0
+		for j, i := range keep {
+			v, ok := w.vals[o][i], w.has[o][i]
+			if ok {
+				havePrev, prev = true, v
+			} else {
+				switch b.fill.Mode {
+				case FillZero:
+					v, ok = 0, true
+				case FillValue:
+					v, ok = b.fill.Value, true
+				case FillPrevious:
+					v, ok = prev, havePrev
+				}
+			}
+			if ok {
+				store[j] = v
+				ptrs[j] = &store[j]
+			}
+		}
+		res.Values[o] = ptrs
+	}
+	return res
+}
+
+func (w *resultWork) anyValue(i int) bool {
+	for o := range w.has {
+		if w.has[o][i] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,128 @@
+package binning
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	day  = 24 * time.Hour
+	week = 7 * day
+
+	// DefaultMaxDataPoints is used by AutoWidth when the request carries no
+	// positive maxDataPoints (Grafana always sends one; other clients may not).
+	DefaultMaxDataPoints = 1000
+	// MinAutoWidth is the smallest width AutoWidth picks; finer fixed widths
+	// (down to 1ms) must be asked for explicitly.
+	MinAutoWidth = time.Second
+	// MinWidth is the smallest width a Spec accepts: Cassandra timestamps
+	// have millisecond precision.
+	MinWidth = time.Millisecond
+)
+
+// niceWidths are the steps AutoWidth rounds up to, so bins line up with what
+// people read off a time axis; above the last one it uses multiples of a week.
+var niceWidths = []time.Duration{
+	1 * time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	1 * time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	1 * time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
+	day, week,
+}
+
+// AutoWidth picks the bin width for interval "auto":
+// max(interval, (to-from)/maxDataPoints, 1s) rounded up to the next of
+// 1s 2s 5s 10s 15s 30s 1m 2m 5m 10m 15m 30m 1h 2h 3h 6h 12h 1d 7d, and beyond
+// 7d to the next multiple of 7d. Rounding up keeps the number of bins at or
+// below maxDataPoints+1 (the +1 for a window not aligned to the width).
+// maxDataPoints <= 0 means DefaultMaxDataPoints; a negative interval or an
+// empty window contributes nothing.
+func AutoWidth(from, to time.Time, interval time.Duration, maxDataPoints int64) time.Duration {
+	if maxDataPoints <= 0 {
+		maxDataPoints = DefaultMaxDataPoints
+	}
+	target := MinAutoWidth
+	if interval > target {
+		target = interval
+	}
+	if span := to.Sub(from); span > 0 {
+		// Round the division up so that span/width never exceeds maxDataPoints.
+		per := span / time.Duration(maxDataPoints)
+		if per*time.Duration(maxDataPoints) < span {
+			per++
+		}
+		if per > target {
+			target = per
+		}
+	}
+	for _, w := range niceWidths {
+		if w >= target {
+			return w
+		}
+	}
+	return (target + week - 1) / week * week
+}
+
+// ParseWidth parses a fixed bin width: a Go duration ("500ms", "30s",
+// "1h30m") or a Grafana one with days or weeks ("1d", "7d", "1w"). "auto" and
+// "" return 0 and no error: the caller then uses AutoWidth (ResolveWidth does
+// both). Months and years are rejected because they have no fixed length.
+// The width must be a whole number of milliseconds and at least 1ms.
+func ParseWidth(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	if t == "" || strings.EqualFold(t, "auto") {
+		return 0, nil
+	}
+	var w time.Duration
+	switch last := t[len(t)-1]; {
+	case last == 'd' || last == 'w':
+		n, err := strconv.ParseInt(t[:len(t)-1], 10, 64)
+		if err != nil || n <= 0 {
+			return 0, widthError(s)
+		}
+		unit := day
+		if last == 'w' {
+			unit = week
+		}
+		if n > int64(1<<62)/int64(unit) {
+			return 0, fmt.Errorf("interval %q is too large", s)
+		}
+		w = time.Duration(n) * unit
+	case last == 'M' || last == 'y':
+		return 0, fmt.Errorf("interval %q: months and years have no fixed length; use days or weeks, e.g. 30d", s)
+	default:
+		d, err := time.ParseDuration(t)
+		if err != nil {
+			return 0, widthError(s)
+		}
+		w = d
+	}
+	if err := checkWidth(w); err != nil {
+		return 0, fmt.Errorf("interval %q: %w", s, err)
+	}
+	return w, nil
+}
+
+// ResolveWidth is ParseWidth with "auto" (or "") resolved by AutoWidth.
+func ResolveWidth(s string, from, to time.Time, interval time.Duration, maxDataPoints int64) (time.Duration, error) {
+	w, err := ParseWidth(s)
+	if err != nil || w != 0 {
+		return w, err
+	}
+	return AutoWidth(from, to, interval, maxDataPoints), nil
+}
+
+func widthError(s string) error {
+	return fmt.Errorf("invalid interval %q: use \"auto\" or a duration such as 500ms, 30s, 5m, 1h, 1d or 1w", s)
+}
+
+func checkWidth(w time.Duration) error {
+	if w < MinWidth {
+		return fmt.Errorf("bin width must be at least 1ms, got %v", w)
+	}
+	if w%time.Millisecond != 0 {
+		return fmt.Errorf("bin width must be a whole number of milliseconds, got %v", w)
+	}
+	return nil
+}

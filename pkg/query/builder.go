@@ -1,0 +1,478 @@
+package query
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/schema"
+)
+
+// MaxFanOut is the most partitions a builder query reads with one statement each. Past it the
+// partition key values go into one IN statement instead, so a huge cross product of filter
+// values cannot turn into thousands of requests.
+const MaxFanOut = 256
+
+// Statement is one CQL statement with its bound values, in marker order.
+type Statement struct {
+	CQL  string
+	Args []any
+}
+
+// Measure is one value the user asked for and how to aggregate it per bin.
+type Measure struct {
+	Name    string `json:"name"`
+	Derived bool   `json:"derived"`
+	// Aggregations are the user's, or the measure's default when the user chose none.
+	Aggregations []string `json:"aggregations"`
+	// Columns are the selected columns the measure is computed from, in the order Eval takes
+	// their values: the column itself, or count and previous_count for interval_count.
+	Columns []string `json:"columns"`
+}
+
+// Eval computes the measure from one row's values of m.Columns, in that order. The caller
+// skips rows where any of them is null.
+func (m Measure) Eval(vals []float64) float64 {
+	if m.Derived && m.Name == IntervalCount && len(vals) >= 2 {
+		return vals[0] - vals[1]
+	}
+	return vals[0]
+}
+
+// Plan is what a builder query runs: the statements and how to read their rows.
+type Plan struct {
+	// Statements all select the same columns. There are several when the query fans out to
+	// one statement per partition; the engine may run them in parallel.
+	Statements []Statement
+	// Table is keyspace.table, for messages.
+	Table string
+	// Columns is the SELECT list in order: series columns, the time column, then the value
+	// columns, each once.
+	Columns       []string
+	TimeColumn    string
+	ValueColumns  []string // numeric columns as selected, including the inputs of derived measures
+	SeriesColumns []string
+	Measures      []Measure
+	// SinglePartition is true when every statement reads exactly one partition (the whole
+	// partition key is fixed by = after fan-out).
+	SinglePartition bool
+	// FanOut is true when IN filters on the partition key became one statement per partition.
+	FanOut bool
+	// TimeFirstClustering is true when the time column is the first clustering column, so rows
+	// of a partition arrive in time order (descending when TimeDescending).
+	TimeFirstClustering bool
+	TimeDescending      bool
+	AllowFiltering      bool
+	// Limit is the user's row limit (0 = none). Each statement carries it as LIMIT too, so no
+	// single partition reads more; the engine stops after Limit rows in total.
+	Limit int64
+	// Instant asks for the latest value per series in the time range. The engine keeps the row
+	// with the greatest time per series either way: when InstantInGo is false Cassandra
+	// already returns at most one row per partition; when true it returns every row in the
+	// range (the table's layout does not allow asking for only the latest).
+	Instant     bool
+	InstantInGo bool
+}
+
+// restriction is what the filters say about one column.
+type restriction struct {
+	col     schema.Column
+	eqField string // field of the = or IN filter, for messages
+	eq      []any  // values of an = or IN filter (distinct); nil when there is none
+	slices  []slice
+	field   string // field of the first filter on the column
+}
+
+type slice struct {
+	op    string
+	value any
+}
+
+// BuildPlan turns a builder query into CQL for the table t (from the live schema) and the
+// time range [from, to). Every name is checked against the table and quoted; every value is a
+// bound parameter.
+func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
+	if q == nil || t == nil {
+		return nil, &Error{Msg: "no query or no table to build a plan for"}
+	}
+	if q.QueryType != QueryTypeBuilder {
+		return nil, errorf("queryType", "only builder queries are planned; raw CQL goes through PrepareRaw")
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	if !to.After(from) {
+		return nil, errorf("timeRange", "the time range is empty: its end must be after its start")
+	}
+	where := t.Keyspace + "." + t.Name
+	notFound := func(field, name string) error {
+		nf := &schema.NotFoundError{What: "column", Name: name, In: where}
+		return &Error{Field: field, Msg: nf.Error(), Err: nf}
+	}
+
+	// Time column: this product bins timestamps.
+	tc, ok := t.Column(q.TimeColumn)
+	if !ok {
+		return nil, notFound("timeColumn", q.TimeColumn)
+	}
+	if !strings.EqualFold(tc.Type, "timestamp") {
+		return nil, errorf("timeColumn", "%q is %s %s column; choose the table's time column (a timestamp clustering column)", tc.Name, article(tc.Type), tc.Type)
+	}
+
+	p := &Plan{
+		Table:          where,
+		TimeColumn:     tc.Name,
+		AllowFiltering: q.AllowFiltering,
+		Limit:          q.Limit,
+		Instant:        q.Instant,
+	}
+
+	// Series columns label the series; any type will do, but not the time itself.
+	for _, name := range q.SeriesColumns {
+		if _, ok := t.Column(name); !ok {
+			return nil, notFound("seriesColumns", name)
+		}
+		if name == tc.Name {
+			return nil, errorf("seriesColumns", "%q is the time column; choose label columns such as the partition key", name)
+		}
+		p.SeriesColumns = appendUnique(p.SeriesColumns, name)
+	}
+
+	// Value columns: numeric columns, or a derived measure computed from them.
+	var measureNames []string
+	for _, name := range q.ValueColumns {
+		if contains(measureNames, name) {
+			continue
+		}
+		measureNames = append(measureNames, name)
+		m := Measure{Name: name}
+		if hasDerived(t, name) {
+			m.Derived = true
+			m.Columns = []string{"count", "previous_count"}
+		} else {
+			c, ok := t.Column(name)
+			if !ok {
+				if name == IntervalCount {
+					nf := &schema.NotFoundError{What: "column", Name: name, In: where}
+					return nil, &Error{Field: "valueColumns", Msg: nf.Error() + " (interval_count needs bigint columns count and previous_count)", Err: nf}
+				}
+				return nil, notFound("valueColumns", name)
+			}
+			if !schema.IsNumeric(c.Type) {
+				return nil, errorf("valueColumns", "%q is %s %s column; choose a numeric column", c.Name, article(c.Type), c.Type)
+			}
+			m.Columns = []string{c.Name}
+		}
+		if len(q.Aggregations) > 0 {
+			m.Aggregations = append([]string(nil), q.Aggregations...)
+		} else {
+			m.Aggregations = []string{DefaultAggregation(t, name)}
+		}
+		for _, c := range m.Columns {
+			p.ValueColumns = appendUnique(p.ValueColumns, c)
+		}
+		p.Measures = append(p.Measures, m)
+	}
+
+	for _, c := range p.SeriesColumns {
+		p.Columns = appendUnique(p.Columns, c)
+	}
+	p.Columns = appendUnique(p.Columns, tc.Name)
+	for _, c := range p.ValueColumns {
+		p.Columns = appendUnique(p.Columns, c)
+	}
+
+	restr, err := collectFilters(q, t, tc, notFound)
+	if err != nil {
+		return nil, err
+	}
+
+	// Where the time column sits decides ordering and the instant shortcut.
+	if tc.Kind == schema.Clustering {
+		ck := t.ClusteringKey()
+		p.TimeFirstClustering = len(ck) > 0 && ck[0].Name == tc.Name
+		p.TimeDescending = strings.EqualFold(tc.ClusteringOrder, "desc")
+	}
+
+	pkFull, err := checkRestrictions(q, t, tc, restr)
+	if err != nil {
+		return nil, err
+	}
+
+	// Partition key values. Multi-value filters on partition key columns fan out: one
+	// statement per partition (the cross product of the values) rather than one IN query.
+	// A multi-partition IN makes one coordinator gather every partition, holding the whole
+	// result and waiting for the slowest replica; separate single-partition statements go
+	// token-aware straight to a replica, run in parallel, page independently, and allow
+	// ORDER BY (which Cassandra refuses with a paged IN on the partition key). Past
+	// MaxFanOut partitions the request count would cost more than it saves, so IN is kept.
+	// Multi-value filters on clustering columns stay IN: they are answered inside one
+	// partition by one replica, which is what IN does well.
+	pk := t.PartitionKey()
+	combos := 1
+	if pkFull {
+		for _, c := range pk {
+			combos *= len(restr[c.Name].eq)
+			if combos > MaxFanOut {
+				break
+			}
+		}
+	}
+	var partitions [][]any // one entry per statement: the partition key values, in key order
+	switch {
+	case pkFull && combos <= MaxFanOut:
+		partitions = crossProduct(pk, restr)
+		p.SinglePartition = true
+		p.FanOut = len(partitions) > 1
+	default:
+		partitions = [][]any{nil}
+	}
+
+	// Instant: ask Cassandra for the latest row only when it can answer per series. That needs
+	// the time column to lead the clustering key (so "latest" is the edge of the partition)
+	// and every series column in the partition key (so one row per partition is one row per
+	// series).
+	var orderBy string
+	var perPartitionLimit, limit int64 = 0, q.Limit
+	if q.Instant {
+		seriesInPK := true
+		for _, s := range p.SeriesColumns {
+			c, _ := t.Column(s)
+			if c.Kind != schema.PartitionKey {
+				seriesInPK = false
+			}
+		}
+		switch {
+		case !p.TimeFirstClustering || !seriesInPK:
+			p.InstantInGo = true
+		case p.SinglePartition && p.TimeDescending:
+			limit = 1 // the natural order is newest first
+		case p.SinglePartition:
+			orderBy = schema.QuoteIdent(tc.Name) + " DESC"
+			limit = 1
+		case p.TimeDescending:
+			// Several partitions per statement: the first row of each is its latest.
+			perPartitionLimit = 1
+			limit = 0
+		default:
+			// Ascending clustering across partitions: ORDER BY is not allowed with a paged
+			// IN or a scan, so the engine keeps the latest while reading.
+			p.InstantInGo = true
+		}
+	}
+
+	selectList := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		selectList[i] = schema.QuoteIdent(c)
+	}
+	head := "SELECT " + strings.Join(selectList, ", ") + " FROM " + t.QualifiedName() + " WHERE "
+
+	pkIndex := map[string]int{}
+	for i, c := range pk {
+		pkIndex[c.Name] = i
+	}
+	for _, pv := range partitions {
+		var conds []string
+		var args []any
+		for _, c := range orderedColumns(t) {
+			if c.Name == tc.Name {
+				conds = append(conds, schema.QuoteIdent(c.Name)+" >= ?", schema.QuoteIdent(c.Name)+" < ?")
+				args = append(args, from.UTC(), to.UTC())
+			}
+			r := restr[c.Name]
+			if r == nil {
+				continue
+			}
+			if r.eq != nil {
+				switch {
+				case pv != nil && c.Kind == schema.PartitionKey:
+					conds = append(conds, schema.QuoteIdent(c.Name)+" = ?")
+					args = append(args, pv[pkIndex[c.Name]])
+				case len(r.eq) == 1:
+					conds = append(conds, schema.QuoteIdent(c.Name)+" = ?")
+					args = append(args, r.eq[0])
+				default:
+					conds = append(conds, schema.QuoteIdent(c.Name)+" IN ?")
+					args = append(args, append([]any(nil), r.eq...))
+				}
+			}
+			for _, s := range r.slices {
+				conds = append(conds, schema.QuoteIdent(c.Name)+" "+s.op+" ?")
+				args = append(args, s.value)
+			}
+		}
+		cql := head + strings.Join(conds, " AND ")
+		if orderBy != "" {
+			cql += " ORDER BY " + orderBy
+		}
+		if perPartitionLimit > 0 {
+			cql += " PER PARTITION LIMIT ?"
+			args = append(args, int32(perPartitionLimit))
+		}
+		if limit > 0 {
+			cql += " LIMIT ?"
+			args = append(args, int32(limit))
+		}
+		if q.AllowFiltering {
+			cql += " ALLOW FILTERING"
+		}
+		p.Statements = append(p.Statements, Statement{CQL: cql, Args: args})
+	}
+	return p, nil
+}
+
+// collectFilters checks each filter's column, converts its values to the column's type and
+// groups them per column.
+func collectFilters(q *Query, t *schema.Table, tc schema.Column, notFound func(field, name string) error) (map[string]*restriction, error) {
+	restr := map[string]*restriction{}
+	for i, f := range q.Filters {
+		field := fmt.Sprintf("filters[%d]", i)
+		c, ok := t.Column(f.Column)
+		if !ok {
+			return nil, notFound(field+".column", f.Column)
+		}
+		if c.Name == tc.Name {
+			return nil, errorf(field+".column", "%q is the time column, already limited to the dashboard's time range; remove this filter", c.Name)
+		}
+		var vals []any
+		for _, s := range f.Values {
+			v, err := ConvertValue(c.Type, s)
+			if err != nil {
+				return nil, &Error{Field: field + ".values", Msg: fmt.Sprintf("filter on %q: %v", c.Name, err), Err: err}
+			}
+			// Repeated values would read a partition twice and count its rows twice.
+			dup := false
+			for _, x := range vals {
+				if sameValue(x, v) {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				vals = append(vals, v)
+			}
+		}
+		r := restr[c.Name]
+		if r == nil {
+			r = &restriction{col: c, field: field}
+			restr[c.Name] = r
+		}
+		switch f.Op {
+		case OpEq, OpIn:
+			if r.eq != nil || len(r.slices) > 0 {
+				return nil, errorf(field+".column", "%q is already filtered; keep one filter on it (IN matches several values)", c.Name)
+			}
+			r.eq = vals
+			r.eqField = field
+		default:
+			if r.eq != nil {
+				return nil, errorf(field+".column", "%q is already filtered with = or IN; remove one of the filters", c.Name)
+			}
+			r.slices = append(r.slices, slice{op: f.Op, value: vals[0]})
+		}
+	}
+	return restr, nil
+}
+
+// checkRestrictions decides whether Cassandra can answer without ALLOW FILTERING and, if it
+// cannot and the user did not allow filtering, says what to change. It reports whether the
+// whole partition key is fixed by = or IN.
+func checkRestrictions(q *Query, t *schema.Table, tc schema.Column, restr map[string]*restriction) (bool, error) {
+	pk := t.PartitionKey()
+	if len(pk) == 0 {
+		return false, &Error{Msg: fmt.Sprintf("table %s.%s has no partition key in the schema; refresh the schema", t.Keyspace, t.Name)}
+	}
+	if tc.Kind != schema.Clustering && !q.AllowFiltering {
+		return false, errorf("timeColumn", "%q is not a clustering column, so restricting it to the time range makes Cassandra filter every row; choose the table's time clustering column or tick \"Allow filtering\"", tc.Name)
+	}
+	var missing []string
+	for _, c := range pk {
+		if r := restr[c.Name]; r == nil || r.eq == nil {
+			missing = append(missing, c.Name)
+		}
+	}
+	pkFull := len(missing) == 0
+	if q.AllowFiltering {
+		return pkFull, nil
+	}
+	for _, c := range pk {
+		if r := restr[c.Name]; r != nil && len(r.slices) > 0 {
+			return false, errorf(r.field+".op", "%q is a partition key column: it takes = or IN only; change the operator or tick \"Allow filtering\"", c.Name)
+		}
+	}
+	if !pkFull {
+		return false, errorf("filters", "add = or IN filters on every partition key column (missing: %s) so Cassandra reads only those partitions, or tick \"Allow filtering\" to scan the whole table", strings.Join(missing, ", "))
+	}
+	// Clustering columns restrict without filtering only as a prefix: = or IN on each, up to
+	// one range (the time range, or a filter with < <= > >=).
+	closedBy := "" // the column that ended the prefix
+	for _, c := range t.ClusteringKey() {
+		r := restr[c.Name]
+		ranged := c.Name == tc.Name || (r != nil && len(r.slices) > 0)
+		restricted := ranged || (r != nil && r.eq != nil)
+		if restricted && closedBy != "" {
+			if c.Name == tc.Name {
+				return false, errorf("timeColumn", "to restrict %q to the time range, the clustering columns before it need = or IN filters (%q has none); add them or tick \"Allow filtering\"", c.Name, closedBy)
+			}
+			return false, errorf(r.field+".column", "filtering on %q makes Cassandra filter rows, because the clustering column %q before it is not fixed with = or IN; remove the filter or tick \"Allow filtering\"", c.Name, closedBy)
+		}
+		if (ranged || !restricted) && closedBy == "" {
+			closedBy = c.Name
+		}
+	}
+	for _, c := range t.Columns {
+		if c.Kind == schema.PartitionKey || c.Kind == schema.Clustering {
+			continue
+		}
+		if r := restr[c.Name]; r != nil {
+			return false, errorf(r.field+".column", "%q is not in the primary key, so filtering on it makes Cassandra read and filter every row in range; remove the filter or tick \"Allow filtering\"", c.Name)
+		}
+	}
+	return true, nil
+}
+
+// crossProduct lists the partition key value combinations, first key column outermost, in
+// the order the values were given.
+func crossProduct(pk []schema.Column, restr map[string]*restriction) [][]any {
+	out := [][]any{{}}
+	for _, c := range pk {
+		var next [][]any
+		for _, prefix := range out {
+			for _, v := range restr[c.Name].eq {
+				combo := append(append([]any(nil), prefix...), v)
+				next = append(next, combo)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// orderedColumns is the table's columns in key order: partition key, clustering key, then the
+// rest in schema order. Conditions follow it so generated CQL is stable.
+func orderedColumns(t *schema.Table) []schema.Column {
+	out := append(t.PartitionKey(), t.ClusteringKey()...)
+	for _, c := range t.Columns {
+		if c.Kind != schema.PartitionKey && c.Kind != schema.Clustering {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func sameValue(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	// Pointer values (*big.Int, *inf.Dec) compare by their printed value.
+	return reflect.DeepEqual(a, b) || fmt.Sprintf("%T %v", a, a) == fmt.Sprintf("%T %v", b, b)
+}
+
+func appendUnique(list []string, s string) []string {
+	if contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}

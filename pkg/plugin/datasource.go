@@ -28,6 +28,9 @@ type Datasource struct {
 	mu     sync.Mutex
 	client *cassandra.Client
 	closed bool
+
+	resOnce   sync.Once
+	resources backend.CallResourceHandler
 }
 
 // NewDatasource is the instance factory Grafana calls when a data source is created or its

@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/binning"
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/query"
+)
+
+func (e *Engine) runBuilder(ctx context.Context, r request) (backend.DataResponse, error) {
+	t, err := e.src.Table(ctx, r.q.Keyspace, r.q.Table)
+	if err != nil {
+		return backend.DataResponse{}, err
+	}
+	plan, err := query.BuildPlan(r.q, t, r.from, r.to)
+	if err != nil {
+		return backend.DataResponse{}, err
+	}
+	executed := describeStatements(plan.Statements)
+	var notices []string
+	if plan.FanOut {
+		notices = append(notices, fmt.Sprintf("Read %d partitions with one statement each, in parallel.", len(plan.Statements)))
+	}
+	if r.q.Format == query.FormatTable {
+		return e.table(ctx, plan.Statements, plan.Limit, executed, notices)
+	}
+	shape := seriesShape{
+		timeColumn:   plan.TimeColumn,
+		seriesColumn: plan.SeriesColumns,
+		measures:     plan.Measures,
+	}
+	scan := func(newReader readerFactory) (int64, error) {
+		return e.scanAll(ctx, plan.Statements, plan.Limit, newReader)
+	}
+	if plan.Instant {
+		return e.instant(r, scan, shape, executed, notices)
+	}
+	return e.binned(r, scan, plan.Limit, shape, executed, notices)
+}
+
+// readerFactory makes a row reader for a result's columns (one per parallel worker).
+type readerFactory func(cols []cassandra.ColumnInfo) (rowReader, error)
+
+// scanFunc feeds every row of a query to readers from the factory and returns the row count.
+type scanFunc func(newReader readerFactory) (int64, error)
+
+// seriesShape says which result columns are the time, the labels and the measures.
+type seriesShape struct {
+	timeColumn   string
+	seriesColumn []string
+	measures     []query.Measure
+}
+
+// binned streams every statement's rows into bins: memory grows with series x bins, not rows.
+func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape, executed string, notices []string) (backend.DataResponse, error) {
+	width, err := binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints)
+	if err != nil {
+		return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
+	}
+	fill, err := binning.ParseFill(r.q.Fill, r.q.FillValue)
+	if err != nil {
+		return backend.DataResponse{}, &userError{msg: "fill: " + err.Error()}
+	}
+	spec := binning.Spec{From: r.from, To: r.to, Width: width, Fill: fill}
+	for _, m := range shape.measures {
+		col := binning.Column{Name: m.Name}
+		for _, a := range m.Aggregations {
+			agg, err := binning.ParseAgg(a)
+			if err != nil {
+				return backend.DataResponse{}, &userError{msg: fmt.Sprintf("aggregation for %s: %v", m.Name, err)}
+			}
+			col.Aggs = append(col.Aggs, agg)
+		}
+		spec.Columns = append(spec.Columns, col)
+	}
+	if _, err := binning.New(spec); err != nil {
+		return backend.DataResponse{}, &userError{msg: err.Error()}
+	}
+
+	var mu sync.Mutex
+	var binners []*binning.Binner
+	rows, err := scan(func(cols []cassandra.ColumnInfo) (rowReader, error) {
+		b, err := binning.New(spec)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		binners = append(binners, b)
+		mu.Unlock()
+		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) {
+			if s.bin == nil {
+				s.bin = b.Series(s.key, s.labels)
+			}
+			for i, v := range vals {
+				if ok[i] {
+					s.bin.Add(ms, i, v)
+				}
+			}
+		})
+	})
+	if err != nil {
+		return backend.DataResponse{}, err
+	}
+	if len(binners) == 0 {
+		b, _ := binning.New(spec)
+		binners = append(binners, b)
+	}
+	merged := binners[0]
+	for _, o := range binners[1:] {
+		if err := merged.Merge(o); err != nil {
+			return backend.DataResponse{}, fmt.Errorf("merge partial bins: %w", err)
+		}
+	}
+	notices = append(notices, fmt.Sprintf("Bin width %s (%d bins), %d rows read.", formatWidth(width), merged.NumBins(), rows))
+	if limit > 0 && rows >= limit {
+		notices = append(notices, fmt.Sprintf("Stopped at the row limit of %d: later rows are not in the bins.", limit))
+	}
+	frames := seriesFrames(merged.Results(), shape.measures, r.q.Alias)
+	return backend.DataResponse{Frames: withMeta(frames, executed, notices, len(frames) > 0)}, nil
+}
+
+// instant keeps the latest row per series: the value a stat panel or an alert rule wants.
+func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed string, notices []string) (backend.DataResponse, error) {
+	type latest struct {
+		key    string
+		labels map[string]string
+		ms     int64
+		vals   []float64
+		ok     []bool
+	}
+	var mu sync.Mutex
+	all := map[string]*latest{}
+	rows, err := scan(func(cols []cassandra.ColumnInfo) (rowReader, error) {
+		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			l := all[s.key]
+			if l == nil {
+				l = &latest{key: s.key, labels: s.labels, ms: ms - 1}
+				all[s.key] = l
+			}
+			if ms >= l.ms {
+				l.ms, l.vals, l.ok = ms, append(l.vals[:0], vals...), append(l.ok[:0], ok...)
+			}
+		})
+	})
+	if err != nil {
+		return backend.DataResponse{}, err
+	}
+	var results []binning.SeriesResult
+	for _, l := range all {
+		res := binning.SeriesResult{Key: l.key, Labels: l.labels, Times: []time.Time{time.UnixMilli(l.ms).UTC()}}
+		for i, m := range shape.measures {
+			var v *float64
+			if l.ok[i] {
+				x := l.vals[i]
+				v = &x
+			}
+			res.Values = append(res.Values, []*float64{v})
+			res.Names = append(res.Names, binning.Output{Column: m.Name, Agg: "last"})
+		}
+		results = append(results, res)
+	}
+	sortResults(results)
+	notices = append(notices, fmt.Sprintf("Latest value per series, %d rows read.", rows))
+	frames := seriesFrames(results, instantMeasures(shape.measures), r.q.Alias)
+	return backend.DataResponse{Frames: withMeta(frames, executed, notices, len(frames) > 0)}, nil
+}
+
+func instantMeasures(ms []query.Measure) []query.Measure {
+	out := make([]query.Measure, len(ms))
+	for i, m := range ms {
+		m.Aggregations = []string{"last"}
+		out[i] = m
+	}
+	return out
+}
+
+func formatWidth(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}

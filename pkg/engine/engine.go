@@ -1,0 +1,168 @@
+// Package engine runs parsed queries against Cassandra: it plans the statements, reads
+// partitions in parallel, streams rows into bins or tables, and returns data frames. The
+// plugin and the standalone server both call QueryData; neither holds query logic.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/query"
+	"github.com/metricsserver/cassandra-datasource/pkg/schema"
+)
+
+// Source is what the engine needs from Cassandra. *cassandra.Client implements it.
+type Source interface {
+	Table(ctx context.Context, keyspace, table string) (*schema.Table, error)
+	Query(ctx context.Context, cql string, args []any, opts cassandra.QueryOptions) *cassandra.Rows
+}
+
+// Options bound the work one query may do.
+type Options struct {
+	// MaxRows caps table and unbinned results; more rows are cut off with a warning.
+	MaxRows int
+	// MaxConcurrency caps the statements (partitions) read at once for one query, and the
+	// queries of one request run at once.
+	MaxConcurrency int
+	// QueryTimeout bounds each query, paging included.
+	QueryTimeout time.Duration
+	// PageSize overrides the session's page size when > 0.
+	PageSize int
+}
+
+// OptionsFrom takes the limits from data source settings.
+func OptionsFrom(s cassandra.Settings) Options {
+	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize}
+}
+
+// Engine runs queries for one data source.
+type Engine struct {
+	src  Source
+	opts Options
+}
+
+// New returns an engine reading from src.
+func New(src Source, opts Options) *Engine {
+	if opts.MaxRows <= 0 {
+		opts.MaxRows = cassandra.DefaultMaxRows
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = cassandra.DefaultMaxConcurrency
+	}
+	return &Engine{src: src, opts: opts}
+}
+
+// QueryData answers every query of a request; one failing query never fails the others.
+func (e *Engine) QueryData(ctx context.Context, req *backend.QueryDataRequest) *backend.QueryDataResponse {
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, e.opts.MaxConcurrency)
+	for _, q := range req.Queries {
+		wg.Add(1)
+		go func(q backend.DataQuery) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := e.Run(ctx, q)
+			mu.Lock()
+			resp.Responses[q.RefID] = r
+			mu.Unlock()
+		}(q)
+	}
+	wg.Wait()
+	return resp
+}
+
+// Run answers one query.
+func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.DataResponse) {
+	defer func() {
+		// A bug in one query's handling must not take the plugin down with the others.
+		if p := recover(); p != nil {
+			res = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, fmt.Sprintf("internal error while running the query: %v", p))
+		}
+	}()
+	q, err := query.Parse(dq.JSON)
+	if err != nil {
+		return errorResponse(err)
+	}
+	if q.Hide {
+		return backend.DataResponse{}
+	}
+	if q.IsEmpty() {
+		return backend.DataResponse{}
+	}
+	if err := q.Validate(); err != nil {
+		return errorResponse(err)
+	}
+	if e.opts.QueryTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.QueryTimeout)
+		defer cancel()
+	}
+	r := request{q: q, from: dq.TimeRange.From.UTC(), to: dq.TimeRange.To.UTC(), interval: dq.Interval, maxDataPoints: dq.MaxDataPoints, refID: dq.RefID}
+	var out backend.DataResponse
+	switch q.QueryType {
+	case query.QueryTypeCQL:
+		out, err = e.runCQL(ctx, r)
+	default:
+		out, err = e.runBuilder(ctx, r)
+	}
+	if err != nil {
+		return errorResponse(err)
+	}
+	return out
+}
+
+type request struct {
+	q             *query.Query
+	from, to      time.Time
+	interval      time.Duration
+	maxDataPoints int64
+	refID         string
+}
+
+// errorResponse turns an error into a per-query error with the right source: what the user
+// can fix or what Cassandra refused is downstream; anything else is the plugin's.
+func errorResponse(err error) backend.DataResponse {
+	var qe *query.Error
+	var nf *schema.NotFoundError
+	var ce *cassandra.Error
+	var ue *userError
+	switch {
+	case errors.As(err, &qe), errors.As(err, &nf), errors.As(err, &ue):
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+	case errors.As(err, &ce):
+		status := backend.StatusBadRequest
+		switch ce.Kind {
+		case cassandra.KindTimeout:
+			status = backend.StatusTimeout
+		case cassandra.KindUnreachable:
+			status = backend.StatusBadGateway
+		case cassandra.KindAuth:
+			status = backend.StatusUnauthorized
+		case cassandra.KindCanceled:
+			status = backend.StatusTimeout
+		}
+		return backend.ErrDataResponseWithSource(status, backend.ErrorSourceDownstream, err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was canceled or timed out: "+err.Error())
+	}
+	return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, err.Error())
+}
+
+// userError is a problem with the query that only shows once data arrives (e.g. a raw CQL
+// result without a time column asked for as a time series).
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func userErrorf(format string, args ...any) error {
+	return &userError{msg: fmt.Sprintf(format, args...)}
+}

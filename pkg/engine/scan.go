@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/query"
+)
+
+// rowReader turns one result row into values; each parallel worker gets its own.
+type rowReader interface {
+	dests() []any
+	row() error
+}
+
+// scanAll runs the statements with at most MaxConcurrency at once. Each worker builds its
+// own reader (and so its own bins), so the hot path takes no locks; newReader is called once
+// per worker with the result columns of its first statement. The total row count is returned.
+// It stops at once when ctx is done or any statement fails.
+func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit int64, newReader func(cols []cassandra.ColumnInfo) (rowReader, error)) (int64, error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	workers := min(e.opts.MaxConcurrency, len(stmts))
+	next := make(chan query.Statement)
+	var total atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	var limitHit atomic.Bool
+	fail := func(err error) {
+		if limitHit.Load() {
+			return // the others were stopped on purpose
+		}
+		errOnce.Do(func() { firstErr = err; cancel() })
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rr rowReader
+			for st := range next {
+				rows := e.src.Query(ctx, st.CQL, st.Args, cassandra.QueryOptions{PageSize: e.opts.PageSize})
+				if rr == nil {
+					var err error
+					if rr, err = newReader(rows.Columns()); err != nil {
+						_ = rows.Close()
+						fail(err)
+						return
+					}
+				}
+				if err := drain(ctx, rows, rr, &total, limit); err == errLimit {
+					limitHit.Store(true)
+					cancel() // enough rows: the other workers stop too
+					return
+				} else if err != nil {
+					fail(err)
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, st := range stmts {
+		select {
+		case next <- st:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return total.Load(), firstErr
+	}
+	// Our own cancel (row limit) is not an error; the caller's cancel or deadline is.
+	return total.Load(), parent.Err()
+}
+
+// errLimit stops a scan that reached the row limit; it is not an error for the caller.
+var errLimit = fmt.Errorf("row limit reached")
+
+// drainCounted reads one result to the end with a plain counter.
+func drainCounted(ctx context.Context, rows *cassandra.Rows, rr rowReader, n *int64, limit int64) error {
+	var total atomic.Int64
+	err := drain(ctx, rows, rr, &total, limit)
+	*n = total.Load()
+	if err == errLimit {
+		return nil
+	}
+	return err
+}
+
+func drain(ctx context.Context, rows *cassandra.Rows, rr rowReader, total *atomic.Int64, limit int64) error {
+	dests := rr.dests()
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(dests...); err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("read row: %w", err)
+		}
+		if err := rr.row(); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		n++
+		// Check cancellation between pages' worth of rows: cheap, and Grafana's cancel
+		// stops the scan within a page even when the driver has rows buffered.
+		if n&1023 == 0 && ctx.Err() != nil {
+			_ = rows.Close()
+			return ctx.Err()
+		}
+		if c := total.Add(1); limit > 0 && c >= limit {
+			_ = rows.Close()
+			return errLimit
+		}
+	}
+	return rows.Close()
+}
+
+// describeStatements is the executed CQL for Meta.ExecutedQueryString.
+func describeStatements(stmts []query.Statement) string {
+	if len(stmts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(stmts[0].CQL)
+	if len(stmts) > 1 {
+		fmt.Fprintf(&b, "\n-- and %d more statements like it, one per partition, run in parallel", len(stmts)-1)
+	}
+	return b.String()
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }

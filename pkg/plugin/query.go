@@ -1,0 +1,51 @@
+package plugin
+
+import (
+	"context"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/engine"
+	"github.com/metricsserver/cassandra-datasource/pkg/resources"
+)
+
+var (
+	_ backend.QueryDataHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler = (*Datasource)(nil)
+)
+
+// QueryData hands every query to the engine. A connection failure is each query's error.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	c, err := d.Client(ctx)
+	if err != nil {
+		resp := backend.NewQueryDataResponse()
+		for _, q := range req.Queries {
+			resp.Responses[q.RefID] = connectErrorResponse(err)
+		}
+		return resp, nil
+	}
+	return engine.New(c, engine.OptionsFrom(d.settings)).QueryData(ctx, req), nil
+}
+
+func connectErrorResponse(err error) backend.DataResponse {
+	status := backend.StatusBadGateway
+	if _, ok := err.(*cassandra.SettingsError); ok {
+		status = backend.StatusBadRequest
+	}
+	return backend.ErrDataResponseWithSource(status, backend.ErrorSourceDownstream, err.Error())
+}
+
+// CallResource serves the editor's schema lookups with the same handler as the standalone
+// server's /api/resources/.
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resourceHandler().CallResource(ctx, req, sender)
+}
+
+func (d *Datasource) resourceHandler() backend.CallResourceHandler {
+	d.resOnce.Do(func() {
+		d.resources = httpadapter.New(resources.NewHandler(d.Client))
+	})
+	return d.resources
+}

@@ -138,6 +138,9 @@ func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
 		}
 		p.SeriesColumns = appendUnique(p.SeriesColumns, name)
 	}
+	if len(q.SeriesColumns) == 0 {
+		p.SeriesColumns = defaultSeriesColumns(q, t)
+	}
 
 	// Value columns: numeric columns, or a derived measure computed from them.
 	var measureNames []string
@@ -475,4 +478,31 @@ func appendUnique(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// defaultSeriesColumns are the partition key columns that can take more than one value in
+// the query: without them, rows of different partitions (say, several metrics) would be
+// binned into one series. A column fixed by a single = value names no series.
+func defaultSeriesColumns(q *Query, t *schema.Table) []string {
+	var out []string
+	for _, c := range t.PartitionKey() {
+		single := false
+		for _, f := range q.Filters {
+			if f.Column == c.Name && (f.Op == OpEq || f.Op == OpIn) && len(distinct(f.Values)) == 1 {
+				single = true
+			}
+		}
+		if !single {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+func distinct(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		out = appendUnique(out, v)
+	}
+	return out
 }

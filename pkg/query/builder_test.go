@@ -176,13 +176,14 @@ func TestBuildPlan(t *testing.T) {
 			}),
 			want: &Plan{
 				Statements: []Statement{
-					{CQL: `SELECT "ts", "value" FROM "ops"."samples" WHERE "tenant" = ? AND "day" = ? AND "region" = ? AND "ts" >= ? AND "ts" < ?`, Args: []any{"acme", "2024-01-01", "eu", t0, t1}},
-					{CQL: `SELECT "ts", "value" FROM "ops"."samples" WHERE "tenant" = ? AND "day" = ? AND "region" = ? AND "ts" >= ? AND "ts" < ?`, Args: []any{"acme", "2024-01-02", "eu", t0, t1}},
+					{CQL: `SELECT "day", "ts", "value" FROM "ops"."samples" WHERE "tenant" = ? AND "day" = ? AND "region" = ? AND "ts" >= ? AND "ts" < ?`, Args: []any{"acme", "2024-01-01", "eu", t0, t1}},
+					{CQL: `SELECT "day", "ts", "value" FROM "ops"."samples" WHERE "tenant" = ? AND "day" = ? AND "region" = ? AND "ts" >= ? AND "ts" < ?`, Args: []any{"acme", "2024-01-02", "eu", t0, t1}},
 				},
 				Table:           "ops.samples",
-				Columns:         []string{"ts", "value"},
+				Columns:         []string{"day", "ts", "value"},
 				TimeColumn:      "ts",
 				ValueColumns:    []string{"value"},
+				SeriesColumns:   []string{"day"},
 				Measures:        []Measure{{Name: "value", Aggregations: []string{"avg"}, Columns: []string{"value"}}},
 				SinglePartition: true, FanOut: true, TimeDescending: true,
 			},
@@ -364,13 +365,14 @@ func TestBuildPlan(t *testing.T) {
 			}),
 			want: &Plan{
 				Statements: []Statement{{
-					CQL:  seedSelectP99 + `"environment" = ? AND "application" = ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`,
+					CQL:  `SELECT "metric_name", "metric_timestamp", "p99" FROM "metric_data"."raw_timer_with_interval" WHERE "environment" = ? AND "application" = ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`,
 					Args: []any{"prod", "api", anys(names(MaxFanOut + 1)), t0, t1},
 				}},
 				Table:               "metric_data.raw_timer_with_interval",
-				Columns:             []string{"metric_timestamp", "p99"},
+				Columns:             []string{"metric_name", "metric_timestamp", "p99"},
 				TimeColumn:          "metric_timestamp",
 				ValueColumns:        []string{"p99"},
+				SeriesColumns:       []string{"metric_name"},
 				Measures:            []Measure{{Name: "p99", Aggregations: []string{"max"}, Columns: []string{"p99"}}},
 				TimeFirstClustering: true, Instant: true, InstantInGo: true,
 			},
@@ -431,7 +433,7 @@ func TestBuildPlanFanOutBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := seedSelectP99 + `"environment" = ? AND "application" IN ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`
+	want := `SELECT "application", "metric_name", "metric_timestamp", "p99" FROM "metric_data"."raw_timer_with_interval" WHERE "environment" = ? AND "application" IN ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`
 	if len(p.Statements) != 1 || p.Statements[0].CQL != want || p.FanOut || p.SinglePartition {
 		t.Errorf("got %d statements (FanOut %v, SinglePartition %v), first %q; want one IN statement", len(p.Statements), p.FanOut, p.SinglePartition, p.Statements[0].CQL)
 	}

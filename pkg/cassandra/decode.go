@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"reflect"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -21,11 +22,18 @@ type Decoder struct {
 	Column    ColumnInfo
 	FieldType data.FieldType
 	dest      any
+	tuple     []any
 	convert   func() any
 }
 
-// Dest is the pointer to pass to Rows.Scan for this column; it is reused for every row.
-func (d *Decoder) Dest() any { return d.dest }
+// Dests are the pointers to pass to Rows.Scan for this column, reused for every row. It is
+// one pointer except for tuples, which the driver scans one element at a time.
+func (d *Decoder) Dests() []any {
+	if d.tuple != nil {
+		return d.tuple
+	}
+	return []any{d.dest}
+}
 
 // Value returns the current row's value as a nullable frame value (a pointer, nil for null).
 func (d *Decoder) Value() any { return d.convert() }
@@ -90,12 +98,17 @@ func NewDecoder(c ColumnInfo) *Decoder {
 			return (*p).String(), true
 		})
 	case gocql.TypeUUID, gocql.TypeTimeUUID:
-		p := new(*gocql.UUID)
+		// Raw bytes: the driver cannot scan a null uuid into **UUID.
+		p := new([]byte)
 		d.stringer(p, func() (string, bool) {
-			if *p == nil {
+			if len(*p) == 0 {
 				return "", false
 			}
-			return (*p).String(), true
+			u, err := gocql.UUIDFromBytes(*p)
+			if err != nil {
+				return "0x" + hex.EncodeToString(*p), true
+			}
+			return u.String(), true
 		})
 	case gocql.TypeInet:
 		p := new(*net.IP)
@@ -129,21 +142,45 @@ func NewDecoder(c ColumnInfo) *Decoder {
 			}
 			return formatCQLDuration(**p), true
 		})
-	default:
-		// Collections, tuples, UDTs, vectors and custom types: scan into the driver's natural
-		// Go value and hand it to the table as JSON.
-		p := new(any)
-		d.dest, d.FieldType = p, data.FieldTypeNullableJSON
+	case gocql.TypeTuple:
+		tt, _ := c.TypeInfo.(gocql.TupleTypeInfo)
+		d.FieldType = data.FieldTypeNullableJSON
+		gets := make([]func() (any, bool), len(tt.Elems))
+		for i, el := range tt.Elems {
+			var dest any
+			dest, gets[i] = reflectDest(el)
+			d.tuple = append(d.tuple, dest)
+		}
 		d.convert = func() any {
-			if *p == nil {
+			vals := make([]any, len(gets))
+			allNull := true
+			for i, get := range gets {
+				if v, ok := get(); ok {
+					vals[i], allNull = jsonable(v), false
+				}
+			}
+			if allNull {
 				return (*json.RawMessage)(nil)
 			}
-			b, err := json.Marshal(jsonable(*p))
+			b, _ := json.Marshal(vals)
+			raw := json.RawMessage(b)
+			return &raw
+		}
+	default:
+		// Collections, UDTs, vectors and custom types: scan into the driver's natural Go
+		// value and hand it to the table as JSON.
+		dest, get := reflectDest(c.TypeInfo)
+		d.dest, d.FieldType = dest, data.FieldTypeNullableJSON
+		d.convert = func() any {
+			v, ok := get()
+			if !ok {
+				return (*json.RawMessage)(nil)
+			}
+			b, err := json.Marshal(jsonable(v))
 			if err != nil {
-				b, _ = json.Marshal(fmt.Sprint(*p))
+				b, _ = json.Marshal(fmt.Sprint(v))
 			}
 			raw := json.RawMessage(b)
-			*p = nil // the driver reuses dest; a null next row must not keep this value
 			return &raw
 		}
 	}
@@ -367,4 +404,33 @@ func IsNumericType(ti gocql.TypeInfo) bool {
 // IsTimeType reports whether the column holds timestamps (or dates) usable as a time axis.
 func IsTimeType(ti gocql.TypeInfo) bool {
 	return ti != nil && (ti.Type() == gocql.TypeTimestamp || ti.Type() == gocql.TypeDate)
+}
+
+// reflectDest makes a **T destination for the driver's natural Go type T of a column. A
+// pointer to pointer is the only form the driver scans nulls into for every type (it panics
+// on a null scanned into an empty interface).
+func reflectDest(ti gocql.TypeInfo) (any, func() (any, bool)) {
+	var zero any
+	if ti != nil {
+		zero = ti.Zero()
+	}
+	if zero == nil {
+		p := new([]byte)
+		return p, func() (any, bool) {
+			if *p == nil {
+				return nil, false
+			}
+			return "0x" + hex.EncodeToString(*p), true
+		}
+	}
+	pp := reflect.New(reflect.PointerTo(reflect.TypeOf(zero)))
+	return pp.Interface(), func() (any, bool) {
+		e := pp.Elem()
+		if e.IsNil() {
+			return nil, false
+		}
+		v := e.Elem().Interface()
+		e.Set(reflect.Zero(e.Type())) // the next row must not see this value if it is null
+		return v, true
+	}
 }

@@ -61,16 +61,13 @@ func TestDecodeEveryType(t *testing.T) {
 	ctx := context.Background()
 	rows := c.Query(ctx, `SELECT * FROM plugin_test.decode_types WHERE id IN (1, 2)`, nil, QueryOptions{})
 	decs := Decoders(rows.Columns())
-	dests := make([]any, len(decs))
-	for i, d := range decs {
-		dests[i] = d.Dest()
+	var dests []any
+	for _, d := range decs {
+		dests = append(dests, d.Dests()...)
 	}
 	got := map[int]map[string]string{}
 	types := map[string]string{}
-	for rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
-			t.Fatalf("scan: %v", err)
-		}
+	for rows.Next(dests...) {
 		row := map[string]string{}
 		for _, d := range decs {
 			v := d.Value()

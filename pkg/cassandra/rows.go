@@ -23,6 +23,8 @@ type Rows struct {
 	iter    *gocql.Iter
 	scanner gocql.Scanner
 	cols    []ColumnInfo
+	tuples  bool
+	scanErr error
 }
 
 // QueryOptions tune one statement.
@@ -43,22 +45,50 @@ func (c *Client) Query(ctx context.Context, cql string, args []any, opts QueryOp
 	for _, ci := range iter.Columns() {
 		r.cols = append(r.cols, ColumnInfo{Name: ci.Name, Type: TypeName(ci.TypeInfo), TypeInfo: ci.TypeInfo})
 	}
-	r.scanner = iter.Scanner()
+	for _, c := range r.cols {
+		if c.TypeInfo != nil && c.TypeInfo.Type() == gocql.TypeTuple {
+			r.tuples = true
+		}
+	}
+	if !r.tuples {
+		r.scanner = iter.Scanner()
+	}
 	return r
 }
 
 // Columns describes the result's columns.
 func (r *Rows) Columns() []ColumnInfo { return r.cols }
 
-// Next advances to the next row, fetching the next page when needed.
-func (r *Rows) Next() bool { return r.scanner.Next() }
-
-// Scan copies the current row into dest (one pointer per column; **T gets nil for null).
-func (r *Rows) Scan(dest ...any) error { return r.scanner.Scan(dest...) }
+// Next reads the next row into dest (one pointer per column, one per element for tuples;
+// **T gets nil for null), fetching the next page when needed. It returns false at the end or
+// on an error, which Close reports.
+func (r *Rows) Next(dest ...any) bool {
+	if r.tuples {
+		// The driver's Scanner misaligns columns after a tuple; Iter.Scan does not.
+		return r.iter.Scan(dest...)
+	}
+	if !r.scanner.Next() {
+		return false
+	}
+	if err := r.scanner.Scan(dest...); err != nil {
+		r.scanErr = err
+		return false
+	}
+	return true
+}
 
 // Close releases the iterator and reports any error met while paging, classified.
 func (r *Rows) Close() error {
-	if err := r.scanner.Err(); err != nil {
+	var err error
+	if r.tuples {
+		err = r.iter.Close()
+	} else {
+		err = r.scanner.Err()
+	}
+	if err == nil {
+		err = r.scanErr
+	}
+	if err != nil {
 		return classifyQueryError(r.ctx, err)
 	}
 	return nil

@@ -32,6 +32,12 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 	// The shape of a time series comes from the result's columns: the first timestamp column
 	// is the time, numeric columns are values, everything else labels the series.
 	rows := e.src.Query(ctx, stmt, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
+	if len(rows.Columns()) == 0 {
+		// No result metadata means Cassandra refused the statement: report its reason.
+		if err := rows.Close(); err != nil {
+			return backend.DataResponse{}, err
+		}
+	}
 	shape, err := shapeFromColumns(rows.Columns(), r.q)
 	if err != nil {
 		_ = rows.Close()

@@ -67,7 +67,7 @@ func newSeriesReader(cols []cassandra.ColumnInfo, shape seriesShape, sink func(*
 			d := cassandra.NewDecoder(c)
 			r.labels = append(r.labels, d)
 			r.names = append(r.names, c.Name)
-			r.destList = append(r.destList, d.Dest())
+			r.destList = append(r.destList, d.Dests()...)
 		case needed[c.Name]:
 			dest, get, err := cassandra.NumericDest(c.TypeInfo)
 			if err != nil {
@@ -79,7 +79,7 @@ func newSeriesReader(cols []cassandra.ColumnInfo, shape seriesShape, sink func(*
 		default:
 			// A column the shape does not use (e.g. a label also selected twice): read and ignore.
 			d := cassandra.NewDecoder(c)
-			r.destList = append(r.destList, d.Dest())
+			r.destList = append(r.destList, d.Dests()...)
 		}
 	}
 	if !foundTime {

@@ -98,11 +98,7 @@ func drainCounted(ctx context.Context, rows *cassandra.Rows, rr rowReader, n *in
 func drain(ctx context.Context, rows *cassandra.Rows, rr rowReader, total *atomic.Int64, limit int64) error {
 	dests := rr.dests()
 	n := 0
-	for rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
-			_ = rows.Close()
-			return fmt.Errorf("read row: %w", err)
-		}
+	for rows.Next(dests...) {
 		if err := rr.row(); err != nil {
 			_ = rows.Close()
 			return err

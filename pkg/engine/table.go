@@ -68,9 +68,8 @@ type tableReader struct {
 
 func (t *tableReader) dests() []any {
 	if t.ds == nil {
-		t.ds = make([]any, len(t.decs))
-		for i, d := range t.decs {
-			t.ds[i] = d.Dest()
+		for _, d := range t.decs {
+			t.ds = append(t.ds, d.Dests()...)
 		}
 		t.vals = make([]any, len(t.decs))
 	}

@@ -70,5 +70,12 @@ func PrepareRaw(q *Query, from, to time.Time, interval time.Duration) (string, e
 	if err := CheckReadOnly(expanded); err != nil {
 		return "", err
 	}
+	// Cassandra's grammar ends a -- or // comment at a newline and rejects one that ends
+	// the text instead.
+	if toks, err := Tokens(expanded); err == nil && len(toks) > 0 {
+		if last := toks[len(toks)-1]; last.Kind == TokComment && !strings.HasPrefix(last.Text, "/*") {
+			expanded += "\n"
+		}
+	}
 	return expanded, nil
 }

@@ -203,17 +203,13 @@ func (h *handler) variable(w http.ResponseWriter, r *http.Request) {
 func VariableValues(ctx context.Context, c *cassandra.Client, stmt string, limit int) ([]VariableValue, error) {
 	rows := c.Query(ctx, stmt, nil, cassandra.QueryOptions{})
 	decs := cassandra.Decoders(rows.Columns())
-	dests := make([]any, len(decs))
-	for i, d := range decs {
-		dests[i] = d.Dest()
+	var dests []any
+	for _, d := range decs {
+		dests = append(dests, d.Dests()...)
 	}
 	out := []VariableValue{}
 	seen := map[string]bool{}
-	for len(out) < limit && rows.Next() {
-		if err := rows.Scan(dests...); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("read variable values: %w", err)
-		}
+	for len(out) < limit && rows.Next(dests...) {
 		if len(decs) == 0 {
 			break
 		}

@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/experimental"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite golden files")
+
+func dataQuery(refID string, q map[string]any, from, to time.Time, maxDataPoints int64) backend.DataQuery {
+	b, _ := json.Marshal(q)
+	return backend.DataQuery{RefID: refID, JSON: b, TimeRange: backend.TimeRange{From: from, To: to}, MaxDataPoints: maxDataPoints, Interval: time.Second}
+}
+
+func run(t *testing.T, e *Engine, q backend.DataQuery) backend.DataResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return e.Run(ctx, q)
+}
+
+func seedBuilder(extra map[string]any) map[string]any {
+	q := map[string]any{
+		"queryType": "builder", "keyspace": fixtureKeyspace, "table": "raw_timer_with_interval",
+		"timeColumn": "metric_timestamp", "valueColumns": []string{"p99", "interval_count"},
+		"filters": []map[string]any{
+			{"column": "environment", "op": "=", "values": []string{"prod"}},
+			{"column": "application", "op": "=", "values": []string{"api"}},
+			{"column": "metric_name", "op": "IN", "values": fixtureMetrics},
+		},
+		"interval": "auto",
+	}
+	for k, v := range extra {
+		q[k] = v
+	}
+	return q
+}
+
+type refBin struct {
+	maxP99   *float64
+	sumCount *float64
+}
+
+// reference bins the fixture rows independently: 15s is what the design's nice steps give
+// for 2h at 500 points (14.4s rounded up).
+func reference(metric string, width time.Duration) (times []time.Time, p99 []*float64, ic []*float64) {
+	w := width.Milliseconds()
+	start := (fixtureStart.UnixMilli() / w) * w
+	n := int((fixtureEnd.UnixMilli()-1-start)/w + 1)
+	bins := make([]refBin, n)
+	for _, r := range fixtureRows() {
+		ms := r.ts.UnixMilli()
+		if r.metric != metric || ms < fixtureStart.UnixMilli() || ms >= fixtureEnd.UnixMilli() {
+			continue
+		}
+		b := &bins[(ms-start)/w]
+		if r.p99 != nil {
+			v := float64(*r.p99)
+			if b.maxP99 == nil || v > *b.maxP99 {
+				b.maxP99 = &v
+			}
+		}
+		d := float64(r.count - r.prev)
+		if b.sumCount == nil {
+			b.sumCount = new(float64)
+		}
+		*b.sumCount += d
+	}
+	for i, b := range bins {
+		times = append(times, time.UnixMilli(start+int64(i)*w).UTC())
+		p99 = append(p99, b.maxP99)
+		ic = append(ic, b.sumCount)
+	}
+	return times, p99, ic
+}
+
+func TestBuilderSeedTableMatchesReference(t *testing.T) {
+	e := New(fixtureClient(t), Options{MaxConcurrency: 4})
+	res := run(t, e, dataQuery("A", seedBuilder(nil), fixtureStart, fixtureEnd, 500))
+	if res.Error != nil {
+		t.Fatalf("query failed: %v", res.Error)
+	}
+	if len(res.Frames) != len(fixtureMetrics) {
+		t.Fatalf("got %d frames, want one per metric (%d)", len(res.Frames), len(fixtureMetrics))
+	}
+	for i, m := range fixtureMetrics {
+		f := res.Frames[i]
+		if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesWide || !strings.Contains(f.Meta.ExecutedQueryString, `"metric_timestamp" >= ?`) {
+			t.Errorf("frame %d meta = %+v", i, f.Meta)
+		}
+		if f.Rows() > 500 {
+			t.Errorf("frame %d has %d points, more than maxDataPoints", i, f.Rows())
+		}
+		times, p99, ic := reference(m, 15*time.Second)
+		got := map[string]any{"time": fieldTimes(f.Fields[0]), "p99": f.Fields[1].At, "labels": f.Fields[1].Labels}
+		_ = got
+		if diff := cmp.Diff(times, fieldTimes(f.Fields[0])); diff != "" {
+			t.Fatalf("%s times (-want +got):\n%s", m, diff)
+		}
+		for _, ft := range []struct {
+			name string
+			want []*float64
+			idx  int
+		}{{"p99", p99, 1}, {"interval_count", ic, 2}} {
+			fld := f.Fields[ft.idx]
+			if fld.Name != ft.name || fld.Labels["metric_name"] != m {
+				t.Errorf("field %d = %q %v, want %q with metric_name=%s", ft.idx, fld.Name, fld.Labels, ft.name, m)
+			}
+			if diff := cmp.Diff(ft.want, fieldFloats(fld), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+				t.Errorf("%s %s (-want +got):\n%s", m, ft.name, diff)
+			}
+		}
+		for _, at := range times {
+			if at.UnixMilli()%15000 != 0 {
+				t.Fatalf("bin %v is not epoch-aligned", at)
+			}
+		}
+	}
+}
+
+func TestRawCQLWithMacrosEqualsBuilder(t *testing.T) {
+	e := New(fixtureClient(t), Options{MaxConcurrency: 4})
+	aggs := []string{"max", "sum", "p99"}
+	builder := run(t, e, dataQuery("A", seedBuilder(map[string]any{"aggregations": aggs}), fixtureStart, fixtureEnd, 500))
+	raw := run(t, e, dataQuery("B", map[string]any{
+		"queryType": "cql", "format": "time_series", "aggregations": aggs, "interval": "auto",
+		"rawCql": `SELECT metric_name, metric_timestamp, p99, count - previous_count AS interval_count
+			FROM engine_test.raw_timer_with_interval
+			WHERE environment = 'prod' AND application = 'api' AND metric_name IN ('m1', 'm2', 'm3')
+			AND $__timeFilter(metric_timestamp) -- $__timeFrom in a comment stays`,
+	}, fixtureStart, fixtureEnd, 500))
+	if builder.Error != nil || raw.Error != nil {
+		t.Fatalf("errors: builder %v, raw %v", builder.Error, raw.Error)
+	}
+	if !strings.Contains(raw.Frames[0].Meta.ExecutedQueryString, "metric_timestamp >= 1767225600000 AND metric_timestamp < 1767232800000") {
+		t.Errorf("macro not expanded: %s", raw.Frames[0].Meta.ExecutedQueryString)
+	}
+	// The executed CQL and notices differ by design; the data and frame types must not.
+	for _, fs := range []data.Frames{builder.Frames, raw.Frames} {
+		for _, f := range fs {
+			f.Meta.ExecutedQueryString, f.Meta.Notices = "", nil
+		}
+	}
+	if diff := cmp.Diff(builder.Frames, raw.Frames, data.FrameTestCompareOptions()...); diff != "" {
+		t.Errorf("raw CQL frames differ from builder frames (-builder +raw):\n%s", diff)
+	}
+}
+
+func TestRawInsertRefusedTableUnchanged(t *testing.T) {
+	c := fixtureClient(t)
+	e := New(c, Options{})
+	count := func() int64 {
+		var n int64
+		rows := c.Query(context.Background(), `SELECT count(*) FROM engine_test.raw_timer_with_interval WHERE environment = 'prod' AND application = 'api' AND metric_name = 'm1'`, nil, cassandraOpts())
+		rows.Next(&n)
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	for _, stmt := range []string{
+		`INSERT INTO engine_test.raw_timer_with_interval (environment, application, metric_name, metric_timestamp, count) VALUES ('prod', 'api', 'm1', '2026-01-01T00:00:01Z', 1)`,
+		`SELECT * FROM engine_test.raw_timer_with_interval; DELETE FROM engine_test.raw_timer_with_interval WHERE environment = 'prod' AND application = 'api' AND metric_name = 'm1'`,
+		`/* SELECT */ TRUNCATE engine_test.raw_timer_with_interval`,
+	} {
+		res := run(t, e, dataQuery("A", map[string]any{"queryType": "cql", "format": "table", "rawCql": stmt}, fixtureStart, fixtureEnd, 100))
+		if res.Error == nil || res.ErrorSource != backend.ErrorSourceDownstream {
+			t.Errorf("%q: want a downstream error, got %v (%v)", stmt, res.Error, res.ErrorSource)
+		}
+	}
+	if after := count(); after != before {
+		t.Fatalf("row count changed from %d to %d", before, after)
+	}
+}
+
+func TestGoldenFrames(t *testing.T) {
+	e := New(fixtureClient(t), Options{MaxRows: 3})
+	w0, w1 := fixtureStart, fixtureStart.Add(2*time.Minute)
+	tests := []struct {
+		name string
+		q    map[string]any
+	}{
+		{"builder_seed_time_series", seedBuilder(map[string]any{"interval": "30s", "alias": "{{metric_name}} {{measure}}"})},
+		{"builder_seed_instant", seedBuilder(map[string]any{"instant": true})},
+		{"builder_composite_key_fanout", map[string]any{
+			"queryType": "builder", "keyspace": fixtureKeyspace, "table": "samples", "timeColumn": "ts",
+			"valueColumns": []string{"value", "hits"}, "aggregations": []string{"sum", "count"}, "interval": "1m", "fill": "zero",
+			"filters": []map[string]any{
+				{"column": "tenant", "op": "=", "values": []string{"acme"}},
+				{"column": "day", "op": "IN", "values": []string{"2026-01-01", "2026-01-02"}},
+			},
+		}},
+		{"cql_table_all_types", map[string]any{"queryType": "cql", "format": "table",
+			"rawCql": `SELECT * FROM engine_test.samples WHERE tenant = 'acme' AND day = '2026-01-01'`}},
+		{"cql_time_series_unbinned", map[string]any{"queryType": "cql", "format": "time_series", "binning": false,
+			"rawCql": `SELECT region, ts, value FROM engine_test.samples WHERE tenant = 'acme' AND day = '2026-01-01' AND ts >= $__timeFrom AND ts < $__timeTo`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, e, dataQuery("A", tt.q, w0, w1, 100))
+			if res.Error != nil {
+				t.Fatalf("query failed: %v", res.Error)
+			}
+			experimental.CheckGoldenJSONResponse(t, "testdata", tt.name, &res, *updateGolden)
+		})
+	}
+}
+
+func TestCanceledContextStopsQuery(t *testing.T) {
+	e := New(fixtureClient(t), Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := e.Run(ctx, dataQuery("A", seedBuilder(nil), fixtureStart, fixtureEnd, 500))
+	if res.Error == nil {
+		t.Fatal("want an error for a canceled request")
+	}
+}
+
+func fieldTimes(f *data.Field) []time.Time {
+	out := make([]time.Time, f.Len())
+	for i := range out {
+		out[i] = f.At(i).(time.Time)
+	}
+	return out
+}
+
+func fieldFloats(f *data.Field) []*float64 {
+	out := make([]*float64, f.Len())
+	for i := range out {
+		if v := f.At(i).(*float64); v != nil && !math.IsNaN(*v) {
+			x := *v
+			out[i] = &x
+		}
+	}
+	return out
+}

@@ -2,13 +2,11 @@ package plugin
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
 
 	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
 )
@@ -88,11 +86,7 @@ func TestHealthIntegration(t *testing.T) {
 // TestHealthOverGRPC goes through the real plugin protocol, as Grafana does.
 func TestHealthOverGRPC(t *testing.T) {
 	s := instanceSettings(t, map[string]any{"keyspace": "system"}, nil)
-	tp, err := datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
-	if err != nil {
-		t.Fatalf("start test plugin: %v", err)
-	}
-	defer func() { _ = tp.Shutdown() }()
+	tp := grpcPlugin(t)
 	res, err := tp.Client.CheckHealth(context.Background(), &backend.CheckHealthRequest{
 		PluginContext: backend.PluginContext{DataSourceInstanceSettings: s},
 	})

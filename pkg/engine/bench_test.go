@@ -104,3 +104,43 @@ func BenchmarkBinRows(b *testing.B) {
 	b.ReportMetric(rows/elapsed.Seconds(), "rows/s")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/rows, "B/row")
 }
+
+// BenchmarkBareScan reads the same rows as BenchmarkBinRows with the same parallelism and
+// does nothing with them: the floor the engine is measured against.
+func BenchmarkBareScan(b *testing.B) {
+	c := cassandratest.Client(b)
+	loadBench(b, c)
+	ctx := context.Background()
+	b.ResetTimer()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		sem := make(chan struct{}, 4)
+		var wg sync.WaitGroup
+		for p := 0; p < benchPartitions; p++ {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(p int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				rows := c.Query(ctx, `SELECT "series", "ts", "value" FROM "engine_test"."bench" WHERE "series" = ? AND "ts" >= ? AND "ts" < ?`,
+					[]any{fmt.Sprintf("s%02d", p), benchStart, benchStart.Add(benchPerPart * time.Second)}, cassandra.QueryOptions{PageSize: 5000})
+				var s string
+				var ts time.Time
+				var v float64
+				for rows.Next(&s, &ts, &v) {
+				}
+				if err := rows.Close(); err != nil {
+					b.Error(err)
+				}
+			}(p)
+		}
+		wg.Wait()
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	rows := float64(b.N) * benchPartitions * benchPerPart
+	b.ReportMetric(rows/elapsed.Seconds(), "rows/s")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/rows, "B/row")
+}

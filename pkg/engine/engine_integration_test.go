@@ -246,3 +246,67 @@ func fieldFloats(f *data.Field) []*float64 {
 	}
 	return out
 }
+
+// TestDataplaneShapes checks the frames against the dataplane contract alert rules rely on:
+// one time field first, sorted ascending without nulls, numeric value fields carrying the
+// series labels; exactly one value field in a multi frame.
+func TestDataplaneShapes(t *testing.T) {
+	e := New(fixtureClient(t), Options{})
+	for _, tt := range []struct {
+		name      string
+		q         map[string]any
+		wantType  data.FrameType
+		numValues int
+	}{
+		{"one value per series is multi", seedBuilder(map[string]any{"valueColumns": []string{"p99"}}), data.FrameTypeTimeSeriesMulti, 1},
+		{"several values per series is wide", seedBuilder(map[string]any{"aggregations": []string{"avg", "p95"}}), data.FrameTypeTimeSeriesWide, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, e, dataQuery("A", tt.q, fixtureStart, fixtureEnd, 200))
+			if res.Error != nil {
+				t.Fatal(res.Error)
+			}
+			seen := map[string]bool{}
+			for _, f := range res.Frames {
+				if f.Meta.Type != tt.wantType || len(f.Fields) != 1+tt.numValues {
+					t.Fatalf("frame %q: type %s with %d fields, want %s with %d", f.Name, f.Meta.Type, len(f.Fields), tt.wantType, 1+tt.numValues)
+				}
+				if f.Fields[0].Type() != data.FieldTypeTime {
+					t.Fatalf("first field is %s, want time", f.Fields[0].Type())
+				}
+				times := fieldTimes(f.Fields[0])
+				for i := 1; i < len(times); i++ {
+					if !times[i].After(times[i-1]) {
+						t.Fatalf("times not strictly ascending at %d", i)
+					}
+				}
+				for _, v := range f.Fields[1:] {
+					if !v.Type().Numeric() || v.Labels["metric_name"] == "" {
+						t.Fatalf("value field %q: type %s labels %v", v.Name, v.Type(), v.Labels)
+					}
+					key := v.Name + v.Labels.String()
+					if seen[key] {
+						t.Fatalf("duplicate series %s", key)
+					}
+					seen[key] = true
+				}
+			}
+		})
+	}
+}
+
+func TestTableTruncatesAtMaxRows(t *testing.T) {
+	e := New(fixtureClient(t), Options{MaxRows: 2})
+	res := run(t, e, dataQuery("A", map[string]any{"queryType": "cql", "format": "table",
+		"rawCql": `SELECT ts, region, value FROM engine_test.samples WHERE tenant = 'acme' AND day = '2026-01-01'`}, fixtureStart, fixtureEnd, 100))
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	f := res.Frames[0]
+	if f.Rows() != 2 {
+		t.Fatalf("got %d rows, want 2 (max rows)", f.Rows())
+	}
+	if len(f.Meta.Notices) != 1 || f.Meta.Notices[0].Severity != data.NoticeSeverityWarning || !strings.Contains(f.Meta.Notices[0].Text, "Truncated to the first 2 rows") {
+		t.Fatalf("notices = %+v, want one truncation warning", f.Meta.Notices)
+	}
+}

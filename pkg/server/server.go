@@ -1,0 +1,304 @@
+// Package server is the standalone HTTP API, metrics-server: the seed's /api/v1 routes, the
+// plugin's query and resource routes, health and Prometheus metrics, on top of pkg/engine
+// and pkg/resources. It holds no query logic and no state between requests beyond the
+// Cassandra session, so any number of instances can run behind a load balancer.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/engine"
+	"github.com/metricsserver/cassandra-datasource/pkg/resources"
+	"github.com/metricsserver/cassandra-datasource/pkg/seed"
+)
+
+// MaxBodyBytes bounds request bodies: a query request is a few kilobytes.
+const MaxBodyBytes = 1 << 20
+
+// Options tune a Server. Zero values take the defaults.
+type Options struct {
+	// Threads is how many requests may query Cassandra at once (default 4); more wait.
+	Threads int
+	// Token, when set, is required as a bearer token on all routes but /metrics and /api/health.
+	Token string
+	// Logger receives the access log; default slog.Default().
+	Logger *slog.Logger
+	// RequestTimeout bounds the work of one request; default the query timeout plus 10 s.
+	RequestTimeout time.Duration
+	// Now is the clock for default time ranges; default time.Now.
+	Now func() time.Time
+}
+
+// Server answers the standalone HTTP API.
+type Server struct {
+	settings cassandra.Settings
+	opts     Options
+	log      *slog.Logger
+	metrics  *metrics
+	sem      chan struct{}
+	handler  http.Handler
+
+	mu     sync.Mutex
+	client *cassandra.Client
+	closed bool
+}
+
+// New returns a server for the given Cassandra settings. It connects on first use and again
+// after a failure, so it starts even while Cassandra is down and recovers when it comes up.
+func New(settings cassandra.Settings, opts Options) *Server {
+	if opts.Threads <= 0 {
+		opts.Threads = DefaultThreads
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = settings.QueryTimeout.Std() + 10*time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{settings: settings, opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.Threads)}
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close ends the Cassandra session.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.client != nil {
+		s.client.Close()
+		s.client = nil
+	}
+}
+
+// Client returns the Cassandra session, connecting when there is none. A failed connection is
+// not kept: the next request tries again.
+func (s *Server) Client(ctx context.Context) (*cassandra.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("the server is shutting down")
+	}
+	if s.client != nil {
+		return s.client, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*s.settings.ConnectTimeout.Std())
+	defer cancel()
+	c, err := cassandra.ConnectObserved(ctx, s.settings, s.metrics.observe)
+	if err != nil {
+		return nil, err
+	}
+	s.client = c
+	return c, nil
+}
+
+func (s *Server) engine(c *cassandra.Client) *engine.Engine {
+	return engine.New(c, engine.OptionsFrom(s.settings))
+}
+
+func (s *Server) catalog(c *cassandra.Client) seed.Catalog {
+	return seed.Catalog{Client: c, Keyspace: s.settings.Keyspace, Concurrency: s.opts.Threads}
+}
+
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.accessLog, s.recoverer, limitBody)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s: see /api/v1/metrics, /api/v1/environments/, /api/query, /api/resources/, /api/health, /metrics", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+
+	// Open routes: scrapers and load balancer checks carry no token.
+	r.Get("/metrics", s.metrics.handler().ServeHTTP)
+	r.Get("/api/health", s.health)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticate, s.deadline, s.throttle)
+		r.Get("/api/v1/metrics", s.listMetrics)
+		r.Get("/api/v1/environments", s.listEnvironments)
+		r.Get("/api/v1/environments/", s.listEnvironments)
+		r.Get("/api/v1/environments/{env}/applications", s.listApplications)
+		r.Get("/api/v1/environments/{env}/applications/", s.listApplications)
+		r.Get("/api/v1/environments/{env}/applications/{app}/metrics", s.listAppMetrics)
+		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/", s.listAppMetrics)
+		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/{table}/{metric}", s.metricData)
+		r.Post("/api/query", s.query)
+		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client)))
+	})
+	return r
+}
+
+// statusWriter remembers the status and size of a response for the access log and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog logs one structured line per request and counts it. It logs the path without the
+// query string and never a header, so neither tokens nor filter values reach the log.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := time.Since(start)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		s.metrics.request(route, r.Method, sw.status, d)
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+			slog.Int("status", sw.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.Int64("bytes", sw.bytes), slog.String("remote", r.RemoteAddr))
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+				writeError(w, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate requires the bearer token when one is configured. Both sides are hashed first
+// so the comparison takes the same time whatever the length of the guess.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	if s.opts.Token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(s.opts.Token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := bearer(r.Header.Get("Authorization"))
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics-server"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <token>")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bearer(h string) (string, bool) {
+	const prefix = "bearer "
+	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(prefix):]), true
+}
+
+// throttle lets at most Threads requests query Cassandra at once, like the seed's worker
+// threads; the others wait until a slot frees, their client goes away or their time is up.
+func (s *Server) throttle(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.sem <- struct{}{}: // a free slot is taken at once; a late request then reports its own timeout
+		default:
+			s.metrics.waiting.Inc()
+			select {
+			case s.sem <- struct{}{}:
+				s.metrics.waiting.Dec()
+			case <-r.Context().Done():
+				s.metrics.waiting.Dec()
+				writeError(w, http.StatusServiceUnavailable, "the request ended while waiting for a free query slot")
+				return
+			}
+		}
+		s.metrics.busy.Inc()
+		defer func() {
+			s.metrics.busy.Dec()
+			<-s.sem
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadline bounds a request's work; the request's context also ends when the client goes
+// away, which cancels its Cassandra queries.
+func (s *Server) deadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"could not encode the answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

@@ -34,8 +34,8 @@ var niceWidths = []time.Duration{
 // AutoWidth picks the bin width for interval "auto":
 // max(interval, (to-from)/maxDataPoints, 1s) rounded up to the next of
 // 1s 2s 5s 10s 15s 30s 1m 2m 5m 10m 15m 30m 1h 2h 3h 6h 12h 1d 7d, and beyond
-// 7d to the next multiple of 7d. Rounding up keeps the number of bins at or
-// below maxDataPoints+1 (the +1 for a window not aligned to the width).
+// 7d to the next multiple of 7d, and to the step after that when a window not
+// aligned to the width would touch more than maxDataPoints bins.
 // maxDataPoints <= 0 means DefaultMaxDataPoints; a negative interval or an
 // empty window contributes nothing.
 func AutoWidth(from, to time.Time, interval time.Duration, maxDataPoints int64) time.Duration {
@@ -56,12 +56,29 @@ func AutoWidth(from, to time.Time, interval time.Duration, maxDataPoints int64) 
 			target = per
 		}
 	}
+	// A window not aligned to the width touches one bin more than span/width: take the next
+	// step then, so the panel never gets more points than it asked for.
+	fits := func(w time.Duration) bool {
+		return maxDataPoints == 1 || to.Sub(from) <= 0 || binsCovering(from, to, w) <= maxDataPoints
+	}
 	for _, w := range niceWidths {
-		if w >= target {
+		if w >= target && fits(w) {
 			return w
 		}
 	}
-	return (target + week - 1) / week * week
+	w := (target + week - 1) / week * week
+	for !fits(w) {
+		w += week
+	}
+	return w
+}
+
+// binsCovering counts the epoch-aligned bins of width w that [from, to) touches.
+func binsCovering(from, to time.Time, w time.Duration) int64 {
+	wm := w.Milliseconds()
+	first := floorDiv(from.UnixMilli(), wm)
+	last := floorDiv(to.UnixMilli()-1, wm)
+	return last - first + 1
 }
 
 // ParseWidth parses a fixed bin width: a Go duration ("500ms", "30s",

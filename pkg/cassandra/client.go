@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
@@ -27,37 +26,7 @@ type Client struct {
 
 // Connect opens a session. The context bounds the connection attempt.
 func Connect(ctx context.Context, s Settings) (*Client, error) {
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	cluster, err := clusterConfig(s)
-	if err != nil {
-		return nil, err
-	}
-	type result struct {
-		session *gocql.Session
-		err     error
-	}
-	done := make(chan result, 1)
-	go func() {
-		sess, err := cluster.CreateSession()
-		done <- result{sess, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, classifyConnectError(r.err, s)
-		}
-		return &Client{settings: s, session: r.session, tables: map[string]cachedTable{}}, nil
-	case <-ctx.Done():
-		// The session may still come up; close it when it does so nothing leaks.
-		go func() {
-			if r := <-done; r.session != nil {
-				r.session.Close()
-			}
-		}()
-		return nil, &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s did not finish in time", strings.Join(s.Hosts, ", ")), Err: ctx.Err()}
-	}
+	return ConnectObserved(ctx, s, nil)
 }
 
 func clusterConfig(s Settings) (*gocql.ClusterConfig, error) {
@@ -263,4 +232,3 @@ func (s Settings) ContactPoint() string {
 	return net.JoinHostPort(h, strconv.Itoa(s.Port))
 }
 
-var _ = time.Second

@@ -2,6 +2,8 @@ package cassandra
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -24,9 +26,6 @@ type Observer func(QueryStat)
 // ConnectObserved is Connect with an observer attached to every request of the session, so
 // the caller sees latency, errors and rows read page by page without wrapping each call site.
 func ConnectObserved(ctx context.Context, s Settings, obs Observer) (*Client, error) {
-	if obs == nil {
-		return Connect(ctx, s)
-	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -34,8 +33,10 @@ func ConnectObserved(ctx context.Context, s Settings, obs Observer) (*Client, er
 	if err != nil {
 		return nil, err
 	}
-	cluster.QueryObserver = queryObserver(obs)
-	cluster.BatchObserver = batchObserver(obs)
+	if obs != nil {
+		cluster.QueryObserver = queryObserver(obs)
+		cluster.BatchObserver = batchObserver(obs)
+	}
 	return connectCluster(ctx, s, cluster)
 }
 
@@ -57,12 +58,13 @@ func connectCluster(ctx context.Context, s Settings, cluster *gocql.ClusterConfi
 		}
 		return &Client{settings: s, session: r.session, tables: map[string]cachedTable{}}, nil
 	case <-ctx.Done():
+		// The session may still come up; close it when it does so nothing leaks.
 		go func() {
 			if r := <-done; r.session != nil {
 				r.session.Close()
 			}
 		}()
-		return nil, &Error{Kind: KindTimeout, Msg: "connecting to Cassandra did not finish in time", Err: ctx.Err()}
+		return nil, &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s did not finish in time", strings.Join(s.Hosts, ", ")), Err: ctx.Err()}
 	}
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
@@ -166,4 +165,3 @@ func (r *seriesReader) currentSeries() (*seriesRef, error) {
 // maxSeries bounds memory when series columns have unexpectedly many values.
 const maxSeries = 10000
 
-var _ = fmt.Sprintf

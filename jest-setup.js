@@ -1,5 +1,10 @@
 // Jest setup provided by Grafana scaffolding
 import './.config/jest-setup';
+import { configure } from '@testing-library/react';
+
+// Role queries otherwise compute every element's visibility with getComputedStyle, which is very
+// slow on the large DOM of a full query editor.
+configure({ defaultHidden: true });
 
 // Combobox measures option text on a canvas and sizes its virtual list from element boxes;
 // jsdom has neither, so give both plausible values.
@@ -19,5 +24,5 @@ class NoopIntersectionObserver {
 }
 global.IntersectionObserver = NoopIntersectionObserver;
 // Virtualised option lists read their viewport from clientWidth/clientHeight.
-Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 320 });
-Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 320 });
+Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 2000 });
+Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 2000 });

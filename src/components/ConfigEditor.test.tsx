@@ -1,0 +1,174 @@
+import React, { useState } from 'react';
+import { DataSourceSettings } from '@grafana/data';
+import { fireEvent, render, screen } from '@testing-library/react';
+
+import { pickOption } from '../testUtils/combobox';
+
+import { CassandraOptions, CassandraSecureJsonData } from '../types';
+import { ConfigEditor, normalizeHosts, validateSettings } from './ConfigEditor';
+
+// Field labels also carry their description, so match on how the label starts.
+const label = (name: string) => new RegExp(`^${name}`);
+
+type Settings = DataSourceSettings<CassandraOptions, CassandraSecureJsonData>;
+
+function settings(overrides: Partial<Settings> = {}): Settings {
+  // `database` is a deprecated field this data source does not use.
+  const base: Omit<Settings, 'database'> = {
+    id: 1,
+    uid: 'cassandra',
+    orgId: 1,
+    name: 'Cassandra Metrics',
+    type: 'metricsserver-cassandra-datasource',
+    typeName: 'Cassandra Metrics',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    withCredentials: false,
+    readOnly: false,
+    version: 1,
+    jsonData: { hosts: ['10.0.0.1'] },
+    secureJsonFields: {},
+  };
+  return { ...base, ...overrides } as Settings;
+}
+
+/** Renders the editor the way Grafana does: it owns the settings and feeds changes back in. */
+function renderEditor(initial: Settings) {
+  const changes: Settings[] = [];
+  function Harness() {
+    const [options, setOptions] = useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(next) => {
+          changes.push(next);
+          setOptions(next);
+        }}
+      />
+    );
+  }
+  render(<Harness />);
+  const latest = () => changes[changes.length - 1];
+  return { changes, latest };
+}
+
+describe('ConfigEditor', () => {
+  it('writes connection settings to jsonData', () => {
+    const { latest } = renderEditor(settings());
+    fireEvent.change(screen.getByLabelText(label('Port')), { target: { value: '9142' } });
+    fireEvent.change(screen.getByLabelText(label('Default keyspace')), { target: { value: 'metric_data' } });
+    fireEvent.change(screen.getByLabelText(label('Local data center')), { target: { value: 'dc1' } });
+    fireEvent.change(screen.getByLabelText(label('Username')), { target: { value: 'grafana' } });
+    fireEvent.change(screen.getByLabelText(label('Connect timeout')), { target: { value: '10s' } });
+    fireEvent.change(screen.getByLabelText(label('Query timeout')), { target: { value: '1m' } });
+    fireEvent.change(screen.getByLabelText(label('Page size')), { target: { value: '1000' } });
+    fireEvent.change(screen.getByLabelText(label('Max rows')), { target: { value: '50000' } });
+    fireEvent.change(screen.getByLabelText(label('Max concurrency')), { target: { value: '4' } });
+    expect(latest().jsonData).toEqual({
+      hosts: ['10.0.0.1'],
+      port: 9142,
+      keyspace: 'metric_data',
+      localDatacenter: 'dc1',
+      username: 'grafana',
+      connectTimeout: '10s',
+      queryTimeout: '1m',
+      pageSize: 1000,
+      maxRows: 50000,
+      maxConcurrency: 4,
+    });
+    expect(latest().secureJsonData).toBeUndefined();
+  });
+
+  it('adds hosts, splitting a pasted list', () => {
+    const { latest } = renderEditor(settings({ jsonData: {} }));
+    const input = screen.getByLabelText(label('Hosts'));
+    fireEvent.change(input, { target: { value: 'c1.example.com, c2.example.com' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(latest().jsonData.hosts).toEqual(['c1.example.com', 'c2.example.com']);
+  });
+
+  it('picks a consistency level', async () => {
+    const { latest } = renderEditor(settings());
+    const input = screen.getByLabelText(label('Consistency'));
+    expect(input).toHaveValue('LOCAL_ONE');
+    await pickOption(input, 'LOCAL_QUORUM');
+    expect(latest().jsonData.consistency).toBe('LOCAL_QUORUM');
+  });
+
+  it('shows validation messages for missing hosts and a bad port', () => {
+    renderEditor(settings({ jsonData: { hosts: [], port: 70000, queryTimeout: 'soon' } }));
+    expect(screen.getByText('Add at least one Cassandra host')).toBeInTheDocument();
+    expect(screen.getByText('Port must be a whole number from 1 to 65535')).toBeInTheDocument();
+    expect(screen.getByText('Use a duration such as 500ms, 5s or 1m')).toBeInTheDocument();
+  });
+
+  it('puts the password in secureJsonData only', () => {
+    const { latest } = renderEditor(settings());
+    fireEvent.change(screen.getByLabelText(label('Password')), { target: { value: 's3cret' } });
+    expect(latest().secureJsonData).toEqual({ password: 's3cret' });
+    expect(JSON.stringify(latest().jsonData)).not.toContain('s3cret');
+  });
+
+  it('never shows a stored password, only that it is configured, and can reset it', () => {
+    const { latest } = renderEditor(settings({ secureJsonFields: { password: true } }));
+    const password = screen.getByLabelText(label('Password'));
+    expect(password).toHaveValue('configured');
+    expect(password).toBeDisabled();
+    fireEvent.click(screen.getAllByText('Reset')[0]);
+    expect(latest().secureJsonFields.password).toBe(false);
+    expect(latest().secureJsonData).toEqual({ password: '' });
+    expect(screen.getByLabelText(label('Password'))).toHaveValue('');
+    expect(screen.getByLabelText(label('Password'))).toBeEnabled();
+  });
+
+  it('writes TLS settings to jsonData.tls and the client key to secureJsonData', () => {
+    const { latest } = renderEditor(settings());
+    expect(screen.queryByLabelText(label('CA certificate'))).not.toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText(label('Use TLS')));
+    fireEvent.change(screen.getByLabelText(label('Server name')), { target: { value: 'cassandra.internal' } });
+    fireEvent.change(screen.getByLabelText(label('CA certificate')), { target: { value: 'CA PEM' } });
+    fireEvent.change(screen.getByLabelText(label('Client certificate')), { target: { value: 'CERT PEM' } });
+    fireEvent.change(screen.getByLabelText(label('Client key')), { target: { value: 'KEY PEM' } });
+    expect(latest().jsonData.tls).toEqual({
+      enabled: true,
+      serverName: 'cassandra.internal',
+      caCert: 'CA PEM',
+      clientCert: 'CERT PEM',
+    });
+    expect(latest().secureJsonData).toEqual({ tlsClientKey: 'KEY PEM' });
+    expect(JSON.stringify(latest().jsonData)).not.toContain('KEY PEM');
+  });
+
+  it('warns when certificate verification is skipped', () => {
+    const { latest } = renderEditor(settings({ jsonData: { hosts: ['h'], tls: { enabled: true } } }));
+    expect(screen.queryByText('Certificate verification is off')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText(label('Skip certificate verification')));
+    expect(latest().jsonData.tls).toEqual({ enabled: true, skipVerify: true });
+    expect(screen.getByText('Certificate verification is off')).toBeInTheDocument();
+  });
+
+  it('shows a configured client key without its value', () => {
+    renderEditor(
+      settings({ jsonData: { hosts: ['h'], tls: { enabled: true } }, secureJsonFields: { tlsClientKey: true } })
+    );
+    expect(screen.getByLabelText(label('Client key'))).toHaveValue('configured');
+    expect(screen.getByLabelText(label('Client key'))).toBeDisabled();
+  });
+});
+
+describe('settings helpers', () => {
+  it('normalises host lists', () => {
+    expect(normalizeHosts(['a, b', 'b', ' c;d '])).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('accepts good settings and rejects hosts with a scheme', () => {
+    expect(validateSettings({ hosts: ['a', '10.0.0.2:9043'], port: 9042, connectTimeout: '500ms' })).toEqual({});
+    expect(validateSettings({ hosts: ['http://a'] }).hosts).toMatch(/not a host name/);
+    expect(validateSettings({ hosts: ['a'], maxRows: 0 }).maxRows).toBeDefined();
+  });
+});

@@ -1,0 +1,403 @@
+import React, { ChangeEvent, useId } from 'react';
+import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import {
+  Alert,
+  Combobox,
+  ComboboxOption,
+  Field,
+  FieldSet,
+  Input,
+  SecretInput,
+  SecretTextArea,
+  Stack,
+  Switch,
+  TagsInput,
+  TextArea,
+} from '@grafana/ui';
+
+import {
+  CassandraOptions,
+  CassandraSecureJsonData,
+  CONSISTENCY_LEVELS,
+  ConsistencyLevel,
+  SETTINGS_DEFAULTS,
+  TlsOptions,
+} from '../types';
+
+type Props = DataSourcePluginOptionsEditorProps<CassandraOptions, CassandraSecureJsonData>;
+
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
+const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY_LEVELS.map((c) => ({
+  label: c,
+  value: c,
+}));
+
+/** Checks on the settings, shown next to the fields; exported for tests and reuse. */
+export function validateSettings(jsonData: CassandraOptions): Partial<Record<keyof CassandraOptions, string>> {
+  const errors: Partial<Record<keyof CassandraOptions, string>> = {};
+  const hosts = jsonData.hosts ?? [];
+  if (hosts.length === 0) {
+    errors.hosts = 'Add at least one Cassandra host';
+  } else {
+    const bad = hosts.find((h) => !/^[^\s/]+$/.test(h) || h.includes('://'));
+    if (bad) {
+      errors.hosts = `"${bad}" is not a host name or address (no scheme or path)`;
+    }
+  }
+  if (
+    jsonData.port !== undefined &&
+    !(Number.isInteger(jsonData.port) && jsonData.port >= 1 && jsonData.port <= 65535)
+  ) {
+    errors.port = 'Port must be a whole number from 1 to 65535';
+  }
+  for (const key of ['connectTimeout', 'queryTimeout'] as const) {
+    const v = jsonData[key];
+    if (v !== undefined && v !== '' && !DURATION.test(v)) {
+      errors[key] = 'Use a duration such as 500ms, 5s or 1m';
+    }
+  }
+  for (const key of ['pageSize', 'maxRows', 'maxConcurrency'] as const) {
+    const v = jsonData[key];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
+      errors[key] = 'Must be a whole number above 0';
+    }
+  }
+  return errors;
+}
+
+/** Splits pasted lists ("a, b c") into single hosts and drops duplicates. */
+export function normalizeHosts(tags: string[]): string[] {
+  const out: string[] = [];
+  for (const part of tags.flatMap((t) => t.split(/[\s,;]+/))) {
+    const host = part.trim();
+    if (host && !out.includes(host)) {
+      out.push(host);
+    }
+  }
+  return out;
+}
+
+function parseNumber(text: string): number | undefined {
+  if (text.trim() === '') {
+    return undefined;
+  }
+  const n = Number(text);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const { jsonData, secureJsonFields, secureJsonData } = options;
+  const tls = jsonData.tls ?? {};
+  const errors = validateSettings(jsonData);
+  const ids = {
+    hosts: useId(),
+    port: useId(),
+    keyspace: useId(),
+    localDc: useId(),
+    consistency: useId(),
+    username: useId(),
+    password: useId(),
+    connectTimeout: useId(),
+    queryTimeout: useId(),
+    pageSize: useId(),
+    maxRows: useId(),
+    maxConcurrency: useId(),
+    tlsEnabled: useId(),
+    skipVerify: useId(),
+    serverName: useId(),
+    caCert: useId(),
+    clientCert: useId(),
+    clientKey: useId(),
+  };
+
+  const setJson = (patch: Partial<CassandraOptions>) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
+  const setTls = (patch: Partial<TlsOptions>) => setJson({ tls: { ...tls, ...patch } });
+  const setText =
+    (key: 'keyspace' | 'username' | 'localDatacenter' | 'connectTimeout' | 'queryTimeout') =>
+    (e: ChangeEvent<HTMLInputElement>) =>
+      setJson({ [key]: e.currentTarget.value.trim() === '' ? undefined : e.currentTarget.value.trim() });
+  const setNumber = (key: 'port' | 'pageSize' | 'maxRows' | 'maxConcurrency') => (e: ChangeEvent<HTMLInputElement>) =>
+    setJson({ [key]: parseNumber(e.currentTarget.value) });
+
+  // Secrets go to secureJsonData only; Grafana never sends them back, it just says they are set.
+  const setSecret = (key: keyof CassandraSecureJsonData, value: string) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, [key]: value } });
+  const resetSecret = (key: keyof CassandraSecureJsonData) =>
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureJsonFields, [key]: false },
+      secureJsonData: { ...secureJsonData, [key]: '' },
+    });
+
+  return (
+    <Stack direction="column" gap={2}>
+      <FieldSet label="Connection">
+        <Field
+          label="Hosts"
+          description="Contact points: host names or IP addresses, optionally host:port. Press Enter after each, or paste a comma-separated list."
+          invalid={Boolean(errors.hosts)}
+          error={errors.hosts}
+          htmlFor={ids.hosts}
+        >
+          <TagsInput
+            id={ids.hosts}
+            placeholder="cassandra-1.example.com"
+            addOnBlur
+            autoColors={false}
+            tags={jsonData.hosts ?? []}
+            invalid={Boolean(errors.hosts)}
+            onChange={(tags) => setJson({ hosts: normalizeHosts(tags) })}
+          />
+        </Field>
+        <Field
+          label="Port"
+          description={`CQL native protocol port used for hosts given without one (default ${SETTINGS_DEFAULTS.port})`}
+          invalid={Boolean(errors.port)}
+          error={errors.port}
+          htmlFor={ids.port}
+        >
+          <Input
+            id={ids.port}
+            type="number"
+            width={16}
+            placeholder={String(SETTINGS_DEFAULTS.port)}
+            value={jsonData.port ?? ''}
+            onChange={setNumber('port')}
+          />
+        </Field>
+        <Field
+          label="Default keyspace"
+          description="Keyspace used by queries that name none, and the builder's first choice"
+          htmlFor={ids.keyspace}
+        >
+          <Input
+            id={ids.keyspace}
+            width={40}
+            placeholder="metric_data"
+            value={jsonData.keyspace ?? ''}
+            onChange={setText('keyspace')}
+          />
+        </Field>
+        <Field
+          label="Local data center"
+          description="Queries go to nodes of this data center first (token-aware, DC-aware routing). Empty uses all nodes."
+          htmlFor={ids.localDc}
+        >
+          <Input
+            id={ids.localDc}
+            width={40}
+            placeholder="datacenter1"
+            value={jsonData.localDatacenter ?? ''}
+            onChange={setText('localDatacenter')}
+          />
+        </Field>
+        <Field label="Consistency" description="Consistency level of every read" htmlFor={ids.consistency}>
+          <Combobox
+            id={ids.consistency}
+            width={24}
+            options={CONSISTENCY_OPTIONS}
+            value={jsonData.consistency ?? SETTINGS_DEFAULTS.consistency}
+            onChange={(o) => setJson({ consistency: o.value })}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Authentication">
+        <Field
+          label="Username"
+          description="For password authentication; leave empty if it is off"
+          htmlFor={ids.username}
+        >
+          <Input
+            id={ids.username}
+            width={40}
+            autoComplete="off"
+            value={jsonData.username ?? ''}
+            onChange={setText('username')}
+          />
+        </Field>
+        <Field label="Password" htmlFor={ids.password}>
+          <SecretInput
+            id={ids.password}
+            width={40}
+            autoComplete="new-password"
+            isConfigured={Boolean(secureJsonFields?.password)}
+            value={secureJsonData?.password ?? ''}
+            onChange={(e) => setSecret('password', e.currentTarget.value)}
+            onReset={() => resetSecret('password')}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="TLS">
+        <Field
+          label="Use TLS"
+          description="Encrypt connections to Cassandra (client_encryption_options)"
+          htmlFor={ids.tlsEnabled}
+        >
+          <Switch
+            id={ids.tlsEnabled}
+            value={Boolean(tls.enabled)}
+            onChange={(e) => setTls({ enabled: e.currentTarget.checked })}
+          />
+        </Field>
+        {tls.enabled && (
+          <>
+            <Field
+              label="Skip certificate verification"
+              description="Accept any server certificate. Only for testing."
+              htmlFor={ids.skipVerify}
+            >
+              <Switch
+                id={ids.skipVerify}
+                value={Boolean(tls.skipVerify)}
+                onChange={(e) => setTls({ skipVerify: e.currentTarget.checked })}
+              />
+            </Field>
+            {tls.skipVerify && (
+              <Alert severity="warning" title="Certificate verification is off">
+                Grafana will not check who it is talking to, so anyone between Grafana and Cassandra can read or change
+                the data, including the password. Provide a CA certificate instead.
+              </Alert>
+            )}
+            <Field
+              label="Server name"
+              description="Name expected in the server certificate, when it differs from the host name"
+              htmlFor={ids.serverName}
+            >
+              <Input
+                id={ids.serverName}
+                width={40}
+                value={tls.serverName ?? ''}
+                onChange={(e) => setTls({ serverName: e.currentTarget.value.trim() || undefined })}
+              />
+            </Field>
+            <Field
+              label="CA certificate"
+              description="PEM certificate(s) of the authority that signed the nodes' certificates. Empty uses the system's."
+              htmlFor={ids.caCert}
+            >
+              <TextArea
+                id={ids.caCert}
+                rows={4}
+                placeholder="-----BEGIN CERTIFICATE-----"
+                value={tls.caCert ?? ''}
+                onChange={(e) => setTls({ caCert: e.currentTarget.value || undefined })}
+              />
+            </Field>
+            <Field
+              label="Client certificate"
+              description="PEM certificate for client authentication (require_client_auth)"
+              htmlFor={ids.clientCert}
+            >
+              <TextArea
+                id={ids.clientCert}
+                rows={4}
+                placeholder="-----BEGIN CERTIFICATE-----"
+                value={tls.clientCert ?? ''}
+                onChange={(e) => setTls({ clientCert: e.currentTarget.value || undefined })}
+              />
+            </Field>
+            <Field
+              label="Client key"
+              description="PEM private key of the client certificate; stored encrypted"
+              htmlFor={ids.clientKey}
+            >
+              <SecretTextArea
+                id={ids.clientKey}
+                rows={4}
+                placeholder="-----BEGIN PRIVATE KEY-----"
+                isConfigured={Boolean(secureJsonFields?.tlsClientKey)}
+                value={secureJsonData?.tlsClientKey ?? ''}
+                onChange={(e) => setSecret('tlsClientKey', e.currentTarget.value)}
+                onReset={() => resetSecret('tlsClientKey')}
+              />
+            </Field>
+          </>
+        )}
+      </FieldSet>
+
+      <FieldSet label="Timeouts and limits">
+        <Field
+          label="Connect timeout"
+          description={`Time allowed to connect to a node (default ${SETTINGS_DEFAULTS.connectTimeout})`}
+          invalid={Boolean(errors.connectTimeout)}
+          error={errors.connectTimeout}
+          htmlFor={ids.connectTimeout}
+        >
+          <Input
+            id={ids.connectTimeout}
+            width={16}
+            placeholder={SETTINGS_DEFAULTS.connectTimeout}
+            value={jsonData.connectTimeout ?? ''}
+            onChange={setText('connectTimeout')}
+          />
+        </Field>
+        <Field
+          label="Query timeout"
+          description={`Time allowed for each request to Cassandra (default ${SETTINGS_DEFAULTS.queryTimeout})`}
+          invalid={Boolean(errors.queryTimeout)}
+          error={errors.queryTimeout}
+          htmlFor={ids.queryTimeout}
+        >
+          <Input
+            id={ids.queryTimeout}
+            width={16}
+            placeholder={SETTINGS_DEFAULTS.queryTimeout}
+            value={jsonData.queryTimeout ?? ''}
+            onChange={setText('queryTimeout')}
+          />
+        </Field>
+        <Field
+          label="Page size"
+          description={`Rows fetched per page while streaming results (default ${SETTINGS_DEFAULTS.pageSize})`}
+          invalid={Boolean(errors.pageSize)}
+          error={errors.pageSize}
+          htmlFor={ids.pageSize}
+        >
+          <Input
+            id={ids.pageSize}
+            type="number"
+            width={16}
+            placeholder={String(SETTINGS_DEFAULTS.pageSize)}
+            value={jsonData.pageSize ?? ''}
+            onChange={setNumber('pageSize')}
+          />
+        </Field>
+        <Field
+          label="Max rows"
+          description={`Most rows a table or raw query returns (default ${SETTINGS_DEFAULTS.maxRows}); binned queries are not limited by it`}
+          invalid={Boolean(errors.maxRows)}
+          error={errors.maxRows}
+          htmlFor={ids.maxRows}
+        >
+          <Input
+            id={ids.maxRows}
+            type="number"
+            width={16}
+            placeholder={String(SETTINGS_DEFAULTS.maxRows)}
+            value={jsonData.maxRows ?? ''}
+            onChange={setNumber('maxRows')}
+          />
+        </Field>
+        <Field
+          label="Max concurrency"
+          description={`Partitions read in parallel per query (default ${SETTINGS_DEFAULTS.maxConcurrency})`}
+          invalid={Boolean(errors.maxConcurrency)}
+          error={errors.maxConcurrency}
+          htmlFor={ids.maxConcurrency}
+        >
+          <Input
+            id={ids.maxConcurrency}
+            type="number"
+            width={16}
+            placeholder={String(SETTINGS_DEFAULTS.maxConcurrency)}
+            value={jsonData.maxConcurrency ?? ''}
+            onChange={setNumber('maxConcurrency')}
+          />
+        </Field>
+      </FieldSet>
+    </Stack>
+  );
+}

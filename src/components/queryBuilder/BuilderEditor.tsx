@@ -1,0 +1,145 @@
+import React from 'react';
+import { Alert, InlineFieldRow, Stack } from '@grafana/ui';
+
+import { DataSource } from '../../datasource';
+import { buildCqlPreview } from '../../queryBuilder/preview';
+import { defaultTimeColumn, getColumns, getMeasures, partitionKeyColumns } from '../../resources';
+import { CassandraQuery } from '../../types';
+import { AggregationEditor } from './AggregationEditor';
+import { CqlPreview } from './CqlPreview';
+import { FilterEditor } from './FilterEditor';
+import { IntervalFillEditor } from './IntervalFillEditor';
+import { OptionsEditor } from './OptionsEditor';
+import { SeriesColumnsSelect } from './SeriesColumnsSelect';
+import { TableSelect } from './TableSelect';
+import { TimeColumnSelect } from './TimeColumnSelect';
+import { useResource } from './useResource';
+import { ValueColumnsSelect } from './ValueColumnsSelect';
+
+interface Props {
+  datasource: DataSource;
+  query: CassandraQuery;
+  /** Applies a change; `run` false holds the query back (nothing runnable changed yet). */
+  onChange: (patch: Partial<CassandraQuery>, run?: boolean) => void;
+}
+
+export function BuilderEditor({ datasource, query, onChange }: Props) {
+  const keyspace = query.keyspace || datasource.defaultKeyspace;
+  const ks = datasource.interpolate(keyspace);
+  const table = datasource.interpolate(query.table);
+  const schemaKey = ks && table ? `${ks}\u0000${table}` : undefined;
+  const columns = useResource(schemaKey, () => getColumns(datasource, ks, table));
+  const measures = useResource(schemaKey, () => getMeasures(datasource, ks, table));
+
+  const onKeyspaceChange = (next: string) => {
+    onChange(
+      { keyspace: next, table: undefined, timeColumn: undefined, valueColumns: [], seriesColumns: [], filters: [] },
+      false
+    );
+  };
+
+  // A new table brings its own defaults: the first timestamp clustering column as time and the
+  // partition key as series; value columns and filters the new table also has are kept.
+  const onTableChange = async (next: string) => {
+    onChange({ keyspace, table: next }, false);
+    const nextKs = datasource.interpolate(keyspace);
+    const nextTable = datasource.interpolate(next);
+    try {
+      const [cols, meas] = await Promise.all([
+        getColumns(datasource, nextKs, nextTable),
+        getMeasures(datasource, nextKs, nextTable).catch(() => []),
+      ]);
+      onChange({
+        keyspace,
+        table: next,
+        timeColumn: defaultTimeColumn(cols),
+        seriesColumns: partitionKeyColumns(cols).map((c) => c.name),
+        valueColumns: (query.valueColumns ?? []).filter((v) => v.startsWith('$') || meas.some((m) => m.name === v)),
+        filters: (query.filters ?? []).filter((f) => cols.some((c) => c.name === f.column)),
+      });
+    } catch {
+      // The columns field shows the error; leave the rest for the user.
+      onChange({ keyspace, table: next, timeColumn: undefined, seriesColumns: [], filters: [] }, false);
+    }
+  };
+
+  const preview = buildCqlPreview(query, {
+    defaultKeyspace: datasource.defaultKeyspace,
+    columns: columns.value,
+    measures: measures.value,
+  });
+
+  return (
+    <Stack direction="column" gap={0}>
+      <InlineFieldRow>
+        <TableSelect
+          datasource={datasource}
+          keyspace={keyspace}
+          table={query.table}
+          onKeyspaceChange={onKeyspaceChange}
+          onTableChange={onTableChange}
+        />
+        <TimeColumnSelect
+          columns={columns.value ?? []}
+          loading={columns.loading}
+          value={query.timeColumn}
+          onChange={(timeColumn) => onChange({ timeColumn })}
+        />
+      </InlineFieldRow>
+      {columns.error && (
+        <Alert severity="error" title="Could not read the table's columns">
+          {columns.error}
+        </Alert>
+      )}
+      <InlineFieldRow>
+        <ValueColumnsSelect
+          measures={measures.value ?? []}
+          loading={measures.loading}
+          error={measures.error}
+          value={query.valueColumns ?? []}
+          onChange={(valueColumns) => onChange({ valueColumns })}
+        />
+        <AggregationEditor
+          value={query.aggregations ?? []}
+          measures={measures.value}
+          valueColumns={query.valueColumns}
+          onChange={(aggregations) => onChange({ aggregations })}
+        />
+      </InlineFieldRow>
+      <FilterEditor
+        datasource={datasource}
+        keyspace={keyspace}
+        table={query.table}
+        columns={columns.value ?? []}
+        filters={query.filters ?? []}
+        onChange={(filters, run) => onChange({ filters }, run)}
+      />
+      <InlineFieldRow>
+        <SeriesColumnsSelect
+          columns={columns.value ?? []}
+          timeColumn={query.timeColumn}
+          loading={columns.loading}
+          value={query.seriesColumns ?? []}
+          onChange={(seriesColumns) => onChange({ seriesColumns })}
+        />
+        <IntervalFillEditor
+          interval={query.interval}
+          fill={query.fill}
+          fillValue={query.fillValue}
+          disabled={query.instant}
+          onChange={onChange}
+        />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <OptionsEditor
+          limit={query.limit}
+          instant={query.instant}
+          allowFiltering={query.allowFiltering}
+          alias={query.alias}
+          onChange={onChange}
+        />
+      </InlineFieldRow>
+      <CqlPreview cql={preview} />
+    </Stack>
+  );
+}

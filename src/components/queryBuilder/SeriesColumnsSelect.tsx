@@ -1,0 +1,43 @@
+import React, { useId } from 'react';
+import { InlineField, MultiCombobox } from '@grafana/ui';
+
+import { sortByKey } from '../../resources';
+import { ColumnInfo } from '../../types';
+import { templateVariableOptions, withCurrent } from './options';
+import { kindLabel } from './TimeColumnSelect';
+
+interface Props {
+  columns: ColumnInfo[];
+  timeColumn?: string;
+  loading?: boolean;
+  value: string[];
+  onChange: (columns: string[]) => void;
+}
+
+export function SeriesColumnsSelect({ columns, timeColumn, loading, value, onChange }: Props) {
+  const id = useId();
+  const options = sortByKey(columns)
+    .filter((c) => c.name !== timeColumn)
+    .map((c) => ({ label: c.name, value: c.name, description: `${c.type}, ${kindLabel(c)}` }));
+  return (
+    <InlineField
+      label="Series by"
+      labelWidth={14}
+      htmlFor={id}
+      tooltip="Columns whose values split the data into series; they become the series labels"
+    >
+      <MultiCombobox
+        id={id}
+        width="auto"
+        minWidth={24}
+        maxWidth={80}
+        placeholder="One series"
+        loading={loading}
+        createCustomValue
+        options={withCurrent([...options, ...templateVariableOptions()], value)}
+        value={value}
+        onChange={(selected) => onChange(selected.map((o) => o.value))}
+      />
+    </InlineField>
+  );
+}

@@ -1,0 +1,83 @@
+import { DataSourceInstanceSettings, PluginType } from '@grafana/data';
+
+import { DataSource } from '../datasource';
+import { CassandraOptions, ColumnInfo, MeasureInfo } from '../types';
+
+export const seedColumns: ColumnInfo[] = [
+  { name: 'environment', type: 'text', kind: 'partition_key', position: 0 },
+  { name: 'application', type: 'text', kind: 'partition_key', position: 1 },
+  { name: 'metric_name', type: 'text', kind: 'partition_key', position: 2 },
+  { name: 'metric_timestamp', type: 'timestamp', kind: 'clustering', position: 0, clusteringOrder: 'ASC' },
+  { name: 'count', type: 'bigint', kind: 'regular', position: -1 },
+  { name: 'previous_count', type: 'bigint', kind: 'regular', position: -1 },
+  { name: 'previous_metric_timestamp', type: 'timestamp', kind: 'regular', position: -1 },
+];
+
+export const seedMeasures: MeasureInfo[] = [
+  { name: 'count', type: 'bigint', derived: false, defaultAggregation: 'max' },
+  { name: 'previous_count', type: 'bigint', derived: false, defaultAggregation: 'max' },
+  { name: 'interval_count', type: 'bigint', derived: true, defaultAggregation: 'sum' },
+];
+
+export function instanceSettings(
+  jsonData: Partial<CassandraOptions> = {}
+): DataSourceInstanceSettings<CassandraOptions> {
+  return {
+    uid: 'cassandra',
+    type: 'metricsserver-cassandra-datasource',
+    name: 'Cassandra Metrics',
+    access: 'proxy',
+    readOnly: false,
+    jsonData: { hosts: ['127.0.0.1'], ...jsonData },
+    meta: {
+      id: 'metricsserver-cassandra-datasource',
+      name: 'Cassandra Metrics',
+      type: PluginType.datasource,
+      module: '',
+      baseUrl: '',
+      info: {
+        author: { name: 'Cassandra Metrics' },
+        description: '',
+        links: [],
+        logos: { small: '', large: '' },
+        screenshots: [],
+        updated: '',
+        version: '',
+      },
+    },
+  };
+}
+
+type Params = Record<string, unknown> | undefined;
+export type ResourceHandler = (path: string, params: Params) => unknown;
+
+/** Answers the resource routes the way the backend does, for the seed's metric_data keyspace. */
+export const seedResources: ResourceHandler = (path, params) => {
+  switch (path) {
+    case 'keyspaces':
+      return ['metric_data', 'system'];
+    case 'tables':
+      return params?.keyspace === 'metric_data' ? ['raw_counter_with_interval', 'raw_timer_with_interval'] : ['local'];
+    case 'columns':
+      return seedColumns;
+    case 'measures':
+      return seedMeasures;
+    case 'values':
+      return params?.column === 'environment' ? ['prod', 'staging'] : ['api', 'web'];
+    case 'variable':
+      return [
+        { text: 'api', value: 'api' },
+        { text: 'web', value: 'web' },
+      ];
+    default:
+      throw { status: 404, data: { message: `no resource ${path}` } };
+  }
+};
+
+/** A real DataSource whose resource calls are answered locally (and recorded). */
+export function mockDataSource(jsonData?: Partial<CassandraOptions>, handler: ResourceHandler = seedResources) {
+  const ds = new DataSource(instanceSettings(jsonData));
+  const getResource = jest.fn(async (path: string, params?: Params) => handler(path, params));
+  ds.getResource = getResource as unknown as DataSource['getResource'];
+  return { ds, getResource };
+}

@@ -1,0 +1,161 @@
+import { DataSourceJsonData } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+
+export type QueryMode = 'builder' | 'cql';
+export type FilterOp = '=' | 'IN' | '<' | '<=' | '>' | '>=';
+export type FillMode = 'null' | 'previous' | 'zero' | 'value' | 'none';
+export type QueryFormat = 'time_series' | 'table';
+
+export const FILTER_OPS: FilterOp[] = ['=', 'IN', '<', '<=', '>', '>='];
+export const FILL_MODES: FillMode[] = ['null', 'previous', 'zero', 'value', 'none'];
+
+export const AGGREGATIONS = [
+  'avg',
+  'min',
+  'max',
+  'sum',
+  'count',
+  'first',
+  'last',
+  'stddev',
+  'p50',
+  'p75',
+  'p90',
+  'p95',
+  'p99',
+  'p999',
+] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export interface QueryFilter {
+  column: string;
+  op: FilterOp;
+  values: string[];
+}
+
+/**
+ * The query JSON sent to the backend. Both modes' fields live in the same object so that switching
+ * between Builder and CQL loses nothing.
+ */
+export interface CassandraQuery extends DataQuery {
+  queryType?: QueryMode;
+
+  // Builder
+  keyspace?: string;
+  table?: string;
+  timeColumn?: string;
+  valueColumns?: string[];
+  filters?: QueryFilter[];
+  seriesColumns?: string[];
+  /** Empty means each measure's default aggregation. */
+  aggregations?: string[];
+  /** 'auto' or a duration such as '30s'. */
+  interval?: string;
+  fill?: FillMode;
+  fillValue?: number;
+  limit?: number;
+  allowFiltering?: boolean;
+  instant?: boolean;
+  /** Display name template, e.g. `{{environment}}/{{metric_name}} {{measure}} {{aggregation}}`. */
+  alias?: string;
+
+  // CQL
+  rawCql?: string;
+  format?: QueryFormat;
+  binning?: boolean;
+}
+
+export const DEFAULT_QUERY: Partial<CassandraQuery> = {
+  queryType: 'builder',
+  valueColumns: [],
+  filters: [],
+  seriesColumns: [],
+  aggregations: [],
+  interval: 'auto',
+  fill: 'null',
+  format: 'time_series',
+};
+
+/** Query of a dashboard variable: one CQL SELECT whose first column gives the values. */
+export interface CassandraVariableQuery extends DataQuery {
+  rawCql?: string;
+}
+
+export const CONSISTENCY_LEVELS = [
+  'ANY',
+  'ONE',
+  'TWO',
+  'THREE',
+  'QUORUM',
+  'ALL',
+  'LOCAL_QUORUM',
+  'EACH_QUORUM',
+  'LOCAL_ONE',
+] as const;
+export type ConsistencyLevel = (typeof CONSISTENCY_LEVELS)[number];
+
+export interface TlsOptions {
+  enabled?: boolean;
+  skipVerify?: boolean;
+  serverName?: string;
+  caCert?: string;
+  clientCert?: string;
+}
+
+/** Options stored in the data source's jsonData (visible to the browser). */
+export interface CassandraOptions extends DataSourceJsonData {
+  hosts?: string[];
+  port?: number;
+  keyspace?: string;
+  username?: string;
+  consistency?: ConsistencyLevel;
+  localDatacenter?: string;
+  /** Duration string, e.g. '5s'. */
+  connectTimeout?: string;
+  /** Duration string, e.g. '30s'. */
+  queryTimeout?: string;
+  pageSize?: number;
+  maxRows?: number;
+  maxConcurrency?: number;
+  tls?: TlsOptions;
+}
+
+/** Secrets: written by the browser, never read back. */
+export interface CassandraSecureJsonData {
+  password?: string;
+  tlsClientKey?: string;
+}
+
+export const SETTINGS_DEFAULTS = {
+  port: 9042,
+  consistency: 'LOCAL_ONE' as ConsistencyLevel,
+  connectTimeout: '5s',
+  queryTimeout: '30s',
+  pageSize: 5000,
+  maxRows: 10000,
+  maxConcurrency: 8,
+};
+
+export type ColumnKind = 'partition_key' | 'clustering' | 'regular' | 'static';
+
+/** A column as described by the `columns` resource. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  kind: ColumnKind;
+  position: number;
+  clusteringOrder?: string;
+}
+
+/** A numeric column or a derived measure, as described by the `measures` resource. */
+export interface MeasureInfo {
+  name: string;
+  type: string;
+  derived: boolean;
+  defaultAggregation: string;
+}
+
+export interface VariableValue {
+  text: string;
+  value: string;
+}

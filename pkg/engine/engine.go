@@ -34,11 +34,14 @@ type Options struct {
 	QueryTimeout time.Duration
 	// PageSize overrides the session's page size when > 0.
 	PageSize int
+	// DefaultKeyspace is used by builder queries that name no keyspace (the data source's
+	// keyspace setting), so provisioned queries and alert rules can leave it out.
+	DefaultKeyspace string
 }
 
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
-	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize}
+	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace}
 }
 
 // Engine runs queries for one data source.
@@ -97,6 +100,9 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 	}
 	if q.IsEmpty() {
 		return backend.DataResponse{}
+	}
+	if q.QueryType == query.QueryTypeBuilder && q.Keyspace == "" {
+		q.Keyspace = e.opts.DefaultKeyspace
 	}
 	if err := q.Validate(); err != nil {
 		return errorResponse(err)

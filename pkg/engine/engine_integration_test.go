@@ -310,3 +310,15 @@ func TestTableTruncatesAtMaxRows(t *testing.T) {
 		t.Fatalf("notices = %+v, want one truncation warning", f.Meta.Notices)
 	}
 }
+
+func TestBuilderFallsBackToDefaultKeyspace(t *testing.T) {
+	q := seedBuilder(map[string]any{"keyspace": ""})
+	res := run(t, New(fixtureClient(t), Options{DefaultKeyspace: fixtureKeyspace}), dataQuery("A", q, fixtureStart, fixtureEnd, 100))
+	if res.Error != nil || len(res.Frames) != len(fixtureMetrics) {
+		t.Fatalf("with a default keyspace: error %v, %d frames", res.Error, len(res.Frames))
+	}
+	res = run(t, New(fixtureClient(t), Options{}), dataQuery("A", q, fixtureStart, fixtureEnd, 100))
+	if res.Error == nil || !strings.Contains(res.Error.Error(), "keyspace") {
+		t.Fatalf("without one: want an error naming the keyspace, got %v", res.Error)
+	}
+}

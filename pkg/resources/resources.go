@@ -277,27 +277,36 @@ func respond(w http.ResponseWriter, v any, err error) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeErr maps errors to statuses: unknown names are 404, bad settings 400, Cassandra's own
-// failures 502 (the plugin is a gateway to it), anything else 500.
-func writeErr(w http.ResponseWriter, err error) {
+func writeErr(w http.ResponseWriter, err error) { writeError(w, ErrorStatus(err), err.Error()) }
+
+// ErrorStatus maps a failure to an HTTP status: unknown names 404, bad input or settings 400,
+// Cassandra too slow 504, Cassandra unreachable or refusing 502 (the server is its gateway),
+// anything else 500. The standalone server uses it for its own routes too.
+func ErrorStatus(err error) int {
 	var nf *schema.NotFoundError
+	var qe *query.Error
 	var se *cassandra.SettingsError
 	var ce *cassandra.Error
-	var qe *query.Error
+	var mb *http.MaxBytesError
 	switch {
+	case errors.As(err, &mb):
+		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &nf):
-		writeError(w, http.StatusNotFound, err.Error())
-	case errors.As(err, &se), errors.As(err, &qe):
-		writeError(w, http.StatusBadRequest, err.Error())
+		return http.StatusNotFound
+	case errors.As(err, &qe), errors.As(err, &se):
+		return http.StatusBadRequest
 	case errors.As(err, &ce):
-		if ce.Kind == cassandra.KindTimeout {
-			writeError(w, http.StatusGatewayTimeout, err.Error())
-			return
+		switch ce.Kind {
+		case cassandra.KindTimeout, cassandra.KindCanceled:
+			return http.StatusGatewayTimeout
+		case cassandra.KindKeyspaceMissing:
+			return http.StatusNotFound
 		}
-		writeError(w, http.StatusBadGateway, err.Error())
-	default:
-		writeError(w, http.StatusInternalServerError, err.Error())
+		return http.StatusBadGateway
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return http.StatusGatewayTimeout
 	}
+	return http.StatusInternalServerError
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

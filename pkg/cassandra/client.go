@@ -231,4 +231,3 @@ func (s Settings) ContactPoint() string {
 	}
 	return net.JoinHostPort(h, strconv.Itoa(s.Port))
 }
-

@@ -164,4 +164,3 @@ func (r *seriesReader) currentSeries() (*seriesRef, error) {
 
 // maxSeries bounds memory when series columns have unexpectedly many values.
 const maxSeries = 10000
-

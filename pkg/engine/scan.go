@@ -23,6 +23,9 @@ type rowReader interface {
 // per worker with the result columns of its first statement. The total row count is returned.
 // It stops at once when ctx is done or any statement fails.
 func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit int64, newReader func(cols []cassandra.ColumnInfo) (rowReader, error)) (int64, error) {
+	if len(stmts) == 0 {
+		return 0, nil
+	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	workers := min(e.opts.MaxConcurrency, len(stmts))

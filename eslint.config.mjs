@@ -26,6 +26,7 @@ export default defineConfig([
       '**/artifacts/',
       '**/work/',
       '**/ci/',
+      'test-output/',
       'test-results/',
       'playwright-report/',
       'blob-report/',
@@ -36,4 +37,16 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  {
+    // The browser check's dev page (e2e/devpage) is linted like src/, with its own tsconfig.
+    files: ['e2e/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: {
+        project: './e2e/tsconfig.json',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-deprecated': 'warn',
+    },
+  },
 ]);

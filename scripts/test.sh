@@ -62,6 +62,14 @@ npm run --silent lint
 npm run --silent test:ci
 npm run --silent build
 
+step "Browser check: the editors in Chromium, answered by metrics-server and Cassandra"
+# Debian's Chromium; no browser download (playwright's own installer cannot work here).
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+npm run --silent e2e:browser
+
 step "Backend build (mage)"
 go run github.com/magefile/mage -v build:linux
 

@@ -92,6 +92,23 @@ describe('ConfigEditor', () => {
     expect(latest().jsonData.hosts).toEqual(['c1.example.com', 'c2.example.com']);
   });
 
+  it('takes host names and pasted lists longer than 50 characters, and removes hosts', () => {
+    // Grafana's TagsInput silently refused anything over 50 characters.
+    const long = 'cassandra-0.cassandra-headless.monitoring.svc.cluster.local';
+    const { latest } = renderEditor(settings({ jsonData: {} }));
+    const input = screen.getByLabelText(label('Hosts'));
+    fireEvent.change(input, { target: { value: long } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(latest().jsonData.hosts).toEqual([long]);
+    fireEvent.change(input, { target: { value: 'cassandra-1.example.com, cassandra-2.example.com:9142' } });
+    fireEvent.blur(input);
+    expect(latest().jsonData.hosts).toEqual([long, 'cassandra-1.example.com', 'cassandra-2.example.com:9142']);
+    expect(input).toHaveValue('');
+    expect(screen.getByText(long)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove cassandra-1.example.com', hidden: true }));
+    expect(latest().jsonData.hosts).toEqual([long, 'cassandra-2.example.com:9142']);
+  });
+
   it('picks a consistency level', async () => {
     const { latest } = renderEditor(settings());
     const input = screen.getByLabelText(label('Consistency'));

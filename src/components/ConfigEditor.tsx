@@ -11,7 +11,6 @@ import {
   SecretTextArea,
   Stack,
   Switch,
-  TagsInput,
   TextArea,
 } from '@grafana/ui';
 
@@ -23,6 +22,7 @@ import {
   SETTINGS_DEFAULTS,
   TlsOptions,
 } from '../types';
+import { HostsInput } from './HostsInput';
 
 type Props = DataSourcePluginOptionsEditorProps<CassandraOptions, CassandraSecureJsonData>;
 
@@ -140,12 +140,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           error={errors.hosts}
           htmlFor={ids.hosts}
         >
-          <TagsInput
+          <HostsInput
             id={ids.hosts}
             placeholder="cassandra-1.example.com"
-            addOnBlur
-            autoColors={false}
-            tags={jsonData.hosts ?? []}
+            hosts={jsonData.hosts ?? []}
             invalid={Boolean(errors.hosts)}
             onChange={(tags) => setJson({ hosts: normalizeHosts(tags) })}
           />

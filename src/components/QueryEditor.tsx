@@ -27,7 +27,10 @@ export function QueryEditor({ query, datasource, onChange, onRunQuery }: Props) 
 
   return (
     <Stack direction="column" gap={1}>
-      <ModeSwitch value={mode} onChange={onModeChange} />
+      {/* In a row so the switch keeps its own width instead of stretching across the editor. */}
+      <Stack direction="row">
+        <ModeSwitch value={mode} onChange={onModeChange} />
+      </Stack>
       {mode === 'builder' ? (
         <BuilderEditor datasource={datasource} query={query} onChange={update} />
       ) : (

@@ -2,7 +2,7 @@ import React, { useId } from 'react';
 import { InlineField, MultiCombobox } from '@grafana/ui';
 
 import { AGGREGATIONS, MeasureInfo } from '../../types';
-import { templateVariableOptions, withCurrent } from './options';
+import { multiComboboxWidth, templateVariableOptions, withCurrent } from './options';
 
 const DESCRIPTIONS: Record<string, string> = {
   avg: 'Mean of the values in a bin',
@@ -37,6 +37,7 @@ export function describeDefaults(measures: MeasureInfo[] = [], valueColumns: str
 export function AggregationEditor({ value, onChange, measures, valueColumns, disabled }: Props) {
   const id = useId();
   const defaults = describeDefaults(measures, valueColumns);
+  const placeholder = defaults ? `Default: ${defaults}` : 'Default per measure';
   const options = AGGREGATIONS.map((a) => ({
     label: a,
     value: a,
@@ -53,9 +54,9 @@ export function AggregationEditor({ value, onChange, measures, valueColumns, dis
       <MultiCombobox
         id={id}
         width="auto"
-        minWidth={24}
+        minWidth={multiComboboxWidth(value, placeholder)}
         maxWidth={80}
-        placeholder={defaults ? `Default: ${defaults}` : 'Default per measure'}
+        placeholder={placeholder}
         createCustomValue
         options={withCurrent([...options, ...templateVariableOptions()], value)}
         value={value}

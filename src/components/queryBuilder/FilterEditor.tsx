@@ -4,7 +4,7 @@ import { Button, Combobox, IconButton, InlineField, InlineFieldRow, MultiCombobo
 import { DataSource } from '../../datasource';
 import { getColumnValues, sortByKey } from '../../resources';
 import { ColumnInfo, FILTER_OPS, FilterOp, QueryFilter } from '../../types';
-import { templateVariableOptions, toOptions, withCurrent } from './options';
+import { multiComboboxWidth, templateVariableOptions, toOptions, withCurrent } from './options';
 import { kindLabel } from './TimeColumnSelect';
 import { useResource } from './useResource';
 
@@ -18,6 +18,10 @@ interface Props {
   onChange: (filters: QueryFilter[], run: boolean) => void;
 }
 
+// Shown on the "Filters" label, whichever row carries it.
+const FILTERS_TOOLTIP =
+  'Restrict partition key and clustering columns. Every partition key column should be fixed with = or IN; otherwise Cassandra must scan (Allow filtering).';
+const VALUES_PLACEHOLDER = 'Values or $variable';
 const OP_OPTIONS = FILTER_OPS.map((op) => ({ label: op, value: op }));
 const MULTI_OPS: FilterOp[] = ['=', 'IN'];
 
@@ -42,10 +46,14 @@ export function FilterEditor({ datasource, keyspace, table, columns, filters, on
     onChange([...filters, { column: next?.name ?? '', op: '=', values: [] }], false);
   };
 
+  // One width for every row's values, so the rows line up.
+  const valuesWidth = Math.max(24, ...filters.map((f) => multiComboboxWidth(f.values, VALUES_PLACEHOLDER)));
+
   return (
     <Stack direction="column" gap={0}>
       {filters.map((filter, index) => (
         <FilterRow
+          valuesWidth={valuesWidth}
           key={index}
           index={index}
           datasource={datasource}
@@ -61,7 +69,7 @@ export function FilterEditor({ datasource, keyspace, table, columns, filters, on
         <InlineField
           label={filters.length === 0 ? 'Filters' : ''}
           labelWidth={14}
-          tooltip="Restrict partition key and clustering columns. Every partition key column should be fixed with = or IN; otherwise Cassandra must scan (Allow filtering)."
+          tooltip={filters.length === 0 ? FILTERS_TOOLTIP : undefined}
         >
           <Button variant="secondary" size="sm" icon="plus" onClick={add} disabled={!table}>
             Add filter
@@ -73,6 +81,7 @@ export function FilterEditor({ datasource, keyspace, table, columns, filters, on
 }
 
 interface RowProps {
+  valuesWidth: number;
   index: number;
   datasource: DataSource;
   keyspace?: string;
@@ -83,7 +92,7 @@ interface RowProps {
   onRemove: () => void;
 }
 
-function FilterRow({ index, datasource, keyspace, table, columns, filter, onChange, onRemove }: RowProps) {
+function FilterRow({ index, valuesWidth, datasource, keyspace, table, columns, filter, onChange, onRemove }: RowProps) {
   const columnId = useId();
   const opId = useId();
   const valuesId = useId();
@@ -101,7 +110,12 @@ function FilterRow({ index, datasource, keyspace, table, columns, filter, onChan
   return (
     <div role="group" aria-label={label}>
       <InlineFieldRow>
-        <InlineField label={index === 0 ? 'Filters' : ''} labelWidth={14} htmlFor={columnId}>
+        <InlineField
+          label={index === 0 ? 'Filters' : ''}
+          labelWidth={14}
+          htmlFor={columnId}
+          tooltip={index === 0 ? FILTERS_TOOLTIP : undefined}
+        >
           <Combobox
             id={columnId}
             width={22}
@@ -135,9 +149,9 @@ function FilterRow({ index, datasource, keyspace, table, columns, filter, onChan
             <MultiCombobox
               id={valuesId}
               width="auto"
-              minWidth={24}
+              minWidth={valuesWidth}
               maxWidth={80}
-              placeholder="Values or $variable"
+              placeholder={VALUES_PLACEHOLDER}
               loading={known.loading}
               createCustomValue
               options={valueOptions}
@@ -150,7 +164,7 @@ function FilterRow({ index, datasource, keyspace, table, columns, filter, onChan
           ) : (
             <Combobox
               id={valuesId}
-              width={24}
+              width={valuesWidth}
               placeholder="Value or $variable"
               loading={known.loading}
               createCustomValue

@@ -3,7 +3,7 @@ import { InlineField, MultiCombobox } from '@grafana/ui';
 
 import { sortByKey } from '../../resources';
 import { ColumnInfo } from '../../types';
-import { templateVariableOptions, withCurrent } from './options';
+import { multiComboboxWidth, templateVariableOptions, withCurrent } from './options';
 import { kindLabel } from './TimeColumnSelect';
 
 interface Props {
@@ -29,7 +29,7 @@ export function SeriesColumnsSelect({ columns, timeColumn, loading, value, onCha
       <MultiCombobox
         id={id}
         width="auto"
-        minWidth={24}
+        minWidth={multiComboboxWidth(value, 'One series')}
         maxWidth={80}
         placeholder="One series"
         loading={loading}

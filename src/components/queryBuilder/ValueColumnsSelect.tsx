@@ -2,7 +2,7 @@ import React, { useId } from 'react';
 import { InlineField, MultiCombobox } from '@grafana/ui';
 
 import { MeasureInfo } from '../../types';
-import { templateVariableOptions, withCurrent } from './options';
+import { multiComboboxWidth, templateVariableOptions, withCurrent } from './options';
 
 interface Props {
   measures: MeasureInfo[];
@@ -33,7 +33,7 @@ export function ValueColumnsSelect({ measures, loading, error, value, onChange }
       <MultiCombobox
         id={id}
         width="auto"
-        minWidth={24}
+        minWidth={multiComboboxWidth(value, 'Choose measures')}
         maxWidth={80}
         placeholder="Choose measures"
         loading={loading}

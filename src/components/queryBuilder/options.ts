@@ -29,3 +29,16 @@ export function withCurrent(options: ComboboxOption[], current: Array<string | u
   }
   return out;
 }
+
+/**
+ * Width, in grid units, that a MultiCombobox needs to show these values as pills (or its
+ * placeholder when there are none). With width="auto" it only grows with typed text, so pills that
+ * do not fit its minimum width collapse into "… 2" and a long placeholder is cut off.
+ */
+export function multiComboboxWidth(values: string[], placeholder: string, min = 24, max = 80): number {
+  // About 7 px a character; MultiCombobox counts 50 px more for each pill (padding, remove
+  // button), and the field needs room for its counter, chevron and padding.
+  const px =
+    values.length > 0 ? values.reduce((sum, v) => sum + v.length * 7 + 56, 0) + 64 : placeholder.length * 7 + 48;
+  return Math.min(max, Math.max(min, Math.ceil(px / 8)));
+}

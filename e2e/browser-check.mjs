@@ -1,0 +1,734 @@
+#!/usr/bin/env node
+/**
+ * Browser check: the plugin's ConfigEditor and QueryEditor in a real Chromium, answered by the
+ * real backend (metrics-server's resource routes and /api/query) against the local Cassandra.
+ *
+ * It builds metrics-server, loads demo data, starts metrics-server on a free port, bundles the
+ * dev page (e2e/devpage) with esbuild, serves it with a small HTTP server that proxies /api to
+ * metrics-server, drives Debian's Chromium through playwright-core, saves screenshots under
+ * test-output/browser/ and stops everything it started, also on failure.
+ *
+ *   CASSANDRA_HOSTS=127.0.0.1 npm run e2e:browser
+ *
+ * Environment: CASSANDRA_HOSTS (default 127.0.0.1), CHROMIUM_PATH (default /usr/bin/chromium),
+ * BROWSER_CHECK_KEEP=1 keeps the page and servers up until Ctrl-C, to look at it by hand.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outputDir = path.join(root, 'test-output', 'browser');
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const cassandraHosts = process.env.CASSANDRA_HOSTS || '127.0.0.1';
+const keepOpen = /^(1|true|yes)$/i.test(process.env.BROWSER_CHECK_KEEP ?? '');
+const WATCHDOG_MS = 170_000;
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// The choices the check makes in the query editor, and what the editor must then send.
+const KEYSPACE = 'metric_data';
+const TABLE = 'raw_timer_with_interval';
+const VALUE_COLUMNS = ['p99', 'interval_count'];
+const FILTERS = [
+  { column: 'environment', value: 'prod' },
+  { column: 'application', value: 'checkout' },
+  { column: 'metric_name', value: 'http.requests' },
+];
+const PASSWORD = 'Sup3r-secret-pw';
+const LONG_HOST = 'cassandra-0.cassandra-headless.monitoring.svc.cluster.local';
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const log = (msg) => console.log(`[browser check ${elapsed()}] ${msg}`);
+
+// ---------------------------------------------------------------------------------------------
+// Everything started is stopped in reverse order, on success, failure, a signal or the watchdog.
+
+const cleanups = [];
+let cleaning;
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`[browser check] cleanup: ${err?.message ?? err}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+let interrupted;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    interrupted = signal;
+    console.error(`[browser check] ${signal}: stopping what was started`);
+    cleanup().finally(() => {
+      console.log(`browser check: interrupted by ${signal}, 0 passed, 1 failed`);
+      process.exit(1);
+    });
+  });
+}
+
+/** Runs a command to completion; rejects with its output on a non-zero exit. */
+function run(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (err) => reject(new Error(`${cmd}: ${err.message}`)));
+    child.on('close', (code, signal) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${cmd} ${args.join(' ')} exited with ${signal ?? code}:\n${output.slice(-4000)}`))
+    );
+  });
+}
+
+/** Stops a child process by its pid: SIGTERM, then SIGKILL after 5 s. */
+function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(port, child, logFile) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `metrics-server exited with ${child.exitCode}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`
+      );
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (res.ok) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `metrics-server did not answer /api/health within 30 s:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up: metrics-server with demo data, the dev page bundle, and the page's HTTP server.
+
+async function startMetricsServer(tmp) {
+  const bin = path.join(tmp, 'metrics-server');
+  log('building metrics-server');
+  await run('go', ['build', '-o', bin, './cmd/metrics-server']);
+  const env = { ...process.env, METRICS_SERVER_CASSANDRA: cassandraHosts };
+  log(`loading demo data into ${cassandraHosts} (metrics-server demo-data --span 2h)`);
+  await run(bin, ['demo-data', '--span', '2h'], { env });
+  const port = await freePort();
+  const logFile = path.join(outputDir, 'metrics-server.log');
+  const logFd = fs.openSync(logFile, 'w');
+  const child = spawn(bin, [], {
+    cwd: root,
+    env: { ...env, METRICS_SERVER_HOST: '127.0.0.1', METRICS_SERVER_PORT: String(port) },
+    stdio: ['ignore', logFd, logFd],
+  });
+  fs.closeSync(logFd);
+  cleanups.push(() => stopProcess(child));
+  await waitForHealth(port, child, logFile);
+  log(`metrics-server (pid ${child.pid}) answers on 127.0.0.1:${port}`);
+  return port;
+}
+
+async function bundleDevPage(tmp) {
+  const outdir = path.join(tmp, 'page');
+  log('bundling the dev page (esbuild)');
+  const t0 = Date.now();
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['e2e/devpage/index.tsx'],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome110',
+    outdir,
+    tsconfig: 'e2e/tsconfig.json',
+    // Development React: its warnings about the editors show up as console errors below.
+    define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
+    loader: { '.svg': 'file', '.png': 'file', '.woff': 'file', '.woff2': 'file', '.ttf': 'file' },
+    logLevel: 'error',
+  });
+  await fsp.writeFile(
+    path.join(outdir, 'index.html'),
+    `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Cassandra Metrics: editor dev page</title>
+    <link rel="icon" href="data:," />
+    ${fs.existsSync(path.join(outdir, 'index.css')) ? '<link rel="stylesheet" href="/index.css" />' : ''}
+  </head>
+  <body>
+    <script>
+      // What Grafana's index page sets before plugins load; @grafana/runtime's config reads it.
+      window.grafanaBootData = { assets: { dark: '', light: '' }, settings: {}, user: {}, navTree: [] };
+    </script>
+    <div id="root"></div>
+    <script type="module" src="/index.js"></script>
+  </body>
+</html>
+`
+  );
+  log(`bundled in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return outdir;
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.json': 'application/json',
+};
+
+const ICON_PATH = '/public/build/img/icons/';
+
+/** Serves the bundle and Grafana's icons, and proxies /api/* to metrics-server. */
+async function startPageServer(pageDir, apiPort) {
+  // Grafana's Icon component loads public/build/img/icons/<dir>/<name>.svg; @grafana/ui ships them.
+  const iconDir = path.join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/api/')) {
+      const upstream = http.request(
+        { host: '127.0.0.1', port: apiPort, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        }
+      );
+      upstream.on('error', (err) => {
+        res.writeHead(502, { 'Content-Type': 'text/plain' });
+        res.end(`proxy to metrics-server failed: ${err.message}`);
+      });
+      req.pipe(upstream);
+      return;
+    }
+    const icon = url.pathname.startsWith(ICON_PATH);
+    const base = icon ? iconDir : pageDir;
+    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(icon ? ICON_PATH.length : 1);
+    const file = path.resolve(base, decodeURIComponent(rel));
+    if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      })
+  );
+  const { port } = server.address();
+  log(`dev page on http://127.0.0.1:${port}/`);
+  return `http://127.0.0.1:${port}/`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page helpers.
+
+function assert(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+function assertEqual(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  assert(a === e, `${what}: expected ${e}, got ${a}`);
+}
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The option list a Combobox or MultiCombobox input controls (rendered in a portal). */
+async function listFor(page, input) {
+  if ((await input.getAttribute('aria-expanded')) !== 'true') {
+    await input.click();
+  }
+  const menuId = await input.getAttribute('aria-controls');
+  assert(menuId, 'the combobox has no aria-controls');
+  const list = page.locator(`[id="${menuId}"]`);
+  await list.waitFor({ state: 'visible' });
+  return list;
+}
+
+/**
+ * Scrolls a virtualised option list down by half a page (or back to the top), as a user would;
+ * false when it cannot move.
+ */
+function scrollList(list, toTop = false) {
+  return list.evaluate((menu, top) => {
+    const scroller = [menu, ...menu.querySelectorAll('*')].find((el) => el.scrollHeight > el.clientHeight + 1);
+    if (!scroller) {
+      return false;
+    }
+    const before = scroller.scrollTop;
+    scroller.scrollTop = top ? 0 : before + scroller.clientHeight / 2;
+    return scroller.scrollTop !== before;
+  }, toTop);
+}
+
+/** The option labels a combobox offers, scrolling through its virtualised list. */
+async function optionLabels(page, input) {
+  const list = await listFor(page, input);
+  await list.locator('[role="option"]').first().waitFor();
+  const labels = [];
+  for (let i = 0; i < 50; i++) {
+    for (const text of await list.locator('[role="option"] [class*="combobox-option-label"]').allInnerTexts()) {
+      if (!labels.includes(text.trim())) {
+        labels.push(text.trim());
+      }
+    }
+    if (!(await scrollList(list))) {
+      break;
+    }
+    await page.waitForTimeout(50);
+  }
+  await input.press('Escape');
+  return labels;
+}
+
+/** Opens a combobox and clicks the option with this label, scrolling the list until it shows. */
+async function pickOption(page, input, label) {
+  const list = await listFor(page, input);
+  await list.locator('[role="option"]').first().waitFor();
+  const option = list.locator('[role="option"]').filter({
+    has: page.locator('[class*="combobox-option-label"]', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+  });
+  // A multi-select stays open, scrolled to where the last pick was: start again from the top.
+  if ((await option.count()) === 0 && (await scrollList(list, true))) {
+    await page.waitForTimeout(50);
+  }
+  for (let i = 0; i < 50 && (await option.count()) === 0; i++) {
+    if (!(await scrollList(list))) {
+      break;
+    }
+    await page.waitForTimeout(50);
+  }
+  assert((await option.count()) > 0, `no option "${label}" in the list`);
+  await option.first().click();
+}
+
+async function readJson(page, testId) {
+  return JSON.parse(await page.getByTestId(testId).innerText());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks.
+
+async function checks(page, pageUrl, results) {
+  const consoleErrors = [];
+  const pageErrors = [];
+  const apiResponses = [];
+  page.on('console', (msg) => {
+    const where = msg.location()?.url ?? '';
+    // Grafana's web fonts (Inter, Roboto Mono) are not in any npm package; Chromium falls back
+    // to the system's sans-serif, so their 404s are expected here.
+    if (msg.type() === 'error' && !new URL(where || 'http://x/').pathname.startsWith('/public/fonts/')) {
+      consoleErrors.push(where ? `${msg.text()} (${where})` : msg.text());
+    }
+  });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('response', (res) => {
+    const u = new URL(res.url());
+    if (u.pathname.startsWith('/api/')) {
+      apiResponses.push({ method: res.request().method(), path: u.pathname, search: u.search, status: res.status() });
+    }
+  });
+
+  let shot = 0;
+  const check = async (name, fn) => {
+    if (interrupted) {
+      return;
+    }
+    const t0 = Date.now();
+    try {
+      await fn();
+      results.push({ name, ok: true });
+      log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    } catch (err) {
+      if (interrupted) {
+        return;
+      }
+      results.push({ name, ok: false, error: err });
+      const file = path.join(outputDir, `failure-${++shot}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      log(`FAIL ${name}: ${err?.message ?? err}\n      screenshot: ${path.relative(root, file)}`);
+    }
+  };
+
+  await check('dev page loads with the Grafana theme', async () => {
+    await page.goto(pageUrl);
+    await page.getByTestId('query-json').waitFor();
+    const style = await page.evaluate(() => {
+      const s = getComputedStyle(document.body);
+      return { background: s.backgroundColor, font: s.fontFamily, color: s.color };
+    });
+    // Grafana's dark theme: canvas #111217, text rgb(204, 204, 220); Inter first in the font stack.
+    assertEqual(style.background, 'rgb(17, 18, 23)', 'body background (GlobalStyles, dark canvas)');
+    assert(style.font.includes('Inter'), `body font is Grafana's (Inter, ...), got ${style.font}`);
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+  });
+
+  const config = page.getByTestId('config-section');
+
+  await check('ConfigEditor writes jsonData', async () => {
+    const hosts = config.getByLabel(/^Hosts/);
+    await hosts.fill('127.0.0.1');
+    await hosts.press('Enter');
+    // A pasted list is split into single hosts; long names are fine.
+    await hosts.fill(`${LONG_HOST}, cassandra-3.example.com:9142, typo.example.com`);
+    await hosts.press('Enter');
+    await config.getByRole('button', { name: 'Remove typo.example.com' }).click();
+    await config.getByLabel(/^Port/).fill('9042');
+    await config.getByLabel(/^Default keyspace/).fill('metric_data');
+    await config.getByLabel(/^Username/).fill('grafana');
+    await pickOption(page, config.getByLabel(/^Consistency/), 'LOCAL_QUORUM');
+    await config.getByLabel(/^Query timeout/).fill('45s');
+    const { jsonData } = await readJson(page, 'options-json');
+    assertEqual(
+      jsonData,
+      {
+        hosts: ['127.0.0.1', LONG_HOST, 'cassandra-3.example.com:9142'],
+        port: 9042,
+        keyspace: 'metric_data',
+        username: 'grafana',
+        consistency: 'LOCAL_QUORUM',
+        queryTimeout: '45s',
+      },
+      'jsonData'
+    );
+    // The host tags show, and no field is marked invalid.
+    for (const host of jsonData.hosts) {
+      await config.getByText(host, { exact: true }).waitFor();
+    }
+    assertEqual(await config.locator('[role="alert"]').count(), 0, 'validation errors shown');
+  });
+
+  await check('ConfigEditor never shows the password', async () => {
+    const password = config.getByLabel('Password', { exact: true });
+    // A stored password is only reported as configured.
+    assert(await password.isDisabled(), 'a configured password field is read-only');
+    assertEqual(await password.inputValue(), 'configured', 'configured password field text');
+    await config.getByRole('button', { name: 'Reset' }).click();
+    assert(await password.isEnabled(), 'after Reset the password field takes a new one');
+    await password.fill(PASSWORD);
+    assertEqual(await password.getAttribute('type'), 'password', 'password input type');
+    const options = await readJson(page, 'options-json');
+    assertEqual(options.secureJsonData, { password: `<set, ${PASSWORD.length} characters>` }, 'secureJsonData');
+    assertEqual(options.secureJsonFields, { password: false }, 'secureJsonFields');
+    assert(!JSON.stringify(options.jsonData).includes(PASSWORD), 'the password is not in jsonData');
+    const text = await page.locator('body').innerText();
+    assert(!text.includes(PASSWORD), 'the password text appears on the page');
+    await password.blur();
+    await page.getByTestId('config-editor').screenshot({ path: path.join(outputDir, 'config-editor.png') });
+  });
+
+  const editor = page.getByTestId('query-section');
+  const field = (label) => editor.getByLabel(label, { exact: true });
+
+  await check('QueryEditor lists keyspaces and tables from Cassandra', async () => {
+    const keyspaces = await optionLabels(page, field('Keyspace'));
+    for (const ks of ['metric_data', 'system', 'system_schema']) {
+      assert(keyspaces.includes(ks), `keyspace options ${JSON.stringify(keyspaces)} lack ${ks}`);
+    }
+    await pickOption(page, field('Keyspace'), KEYSPACE);
+    await editor.locator(`input[placeholder="Choose table"]`).waitFor();
+    const tables = await optionLabels(page, field('Table'));
+    for (const t of ['raw_counter', 'raw_counter_with_interval', 'raw_timer', 'raw_timer_with_interval']) {
+      assert(tables.includes(t), `table options ${JSON.stringify(tables)} lack ${t}`);
+    }
+  });
+
+  await check('QueryEditor builds the query by clicking', async () => {
+    await pickOption(page, field('Table'), TABLE);
+    // The table brings its time column and series columns from the real schema.
+    await page.waitForFunction(() => {
+      const q = JSON.parse(document.querySelector('[data-testid="query-json"]').textContent);
+      return q.timeColumn === 'metric_timestamp';
+    });
+    const measures = await optionLabels(page, field('Values'));
+    for (const m of ['p99', 'count', 'mean', 'interval_count']) {
+      assert(measures.includes(m), `value options ${JSON.stringify(measures)} lack ${m}`);
+    }
+    for (const v of VALUE_COLUMNS) {
+      await pickOption(page, field('Values'), v);
+    }
+    await field('Values').press('Escape');
+
+    for (const [i, f] of FILTERS.entries()) {
+      await editor.getByRole('button', { name: 'Add filter' }).click();
+      const row = editor.getByRole('group', { name: `Filter ${i + 1}` });
+      // Column, operator and values, in that order (placeholders change while a list is open).
+      const [column, op, values] = [0, 1, 2].map((n) => row.getByRole('combobox').nth(n));
+      if (i === 0) {
+        const keyColumns = await optionLabels(page, column);
+        assertEqual(keyColumns, ['environment', 'application', 'metric_name', 'metric_timestamp'], 'filter columns');
+      }
+      await pickOption(page, column, f.column);
+      assertEqual(await op.inputValue(), '=', `filter ${i + 1} operator`);
+      if (i === FILTERS.length - 1) {
+        // The values Cassandra has for this partition key column, as the user sees them.
+        const offered = await optionLabels(page, values);
+        for (const name of ['cache.get', 'db.query', 'http.requests']) {
+          assert(offered.includes(name), `${f.column} options ${JSON.stringify(offered)} lack ${name}`);
+        }
+        await listFor(page, values);
+        await page.screenshot({ path: path.join(outputDir, 'query-editor-values.png') });
+      }
+      await pickOption(page, values, f.value);
+      await values.press('Escape');
+    }
+
+    const query = await readJson(page, 'query-json');
+    const expected = {
+      refId: 'A',
+      queryType: 'builder',
+      keyspace: KEYSPACE,
+      table: TABLE,
+      timeColumn: 'metric_timestamp',
+      valueColumns: VALUE_COLUMNS,
+      filters: FILTERS.map((f) => ({ column: f.column, op: '=', values: [f.value] })),
+      seriesColumns: ['environment', 'application', 'metric_name'],
+      aggregations: [],
+      interval: 'auto',
+      fill: 'null',
+      format: 'time_series',
+    };
+    for (const [key, value] of Object.entries(expected)) {
+      assertEqual(query[key], value, `query.${key}`);
+    }
+    const preview = await editor.getByTestId('cql-preview').innerText();
+    assert(
+      preview.includes('FROM "metric_data"."raw_timer_with_interval"') && preview.includes('"metric_name" = '),
+      `CQL preview: ${preview}`
+    );
+  });
+
+  await check('the editor query runs through DataSourceWithBackend.query with data', async () => {
+    const query = await readJson(page, 'query-json');
+    await page.waitForFunction(
+      (q) => {
+        const text = document.querySelector('[data-testid="query-result"]').textContent;
+        if (!text.startsWith('{')) {
+          return false;
+        }
+        const r = JSON.parse(text);
+        return JSON.stringify(r.query) === q && r.state !== undefined;
+      },
+      JSON.stringify(query),
+      { timeout: 20_000 }
+    );
+    const result = await readJson(page, 'query-result');
+    assert(!result.error, `query error: ${result.error}`);
+    assertEqual(result.state, 'Done', 'query state');
+    assertEqual(result.frames.length, 1, 'frames (one series: prod/checkout/http.requests)');
+    const frame = result.frames[0];
+    assertEqual(
+      frame.fields.map((f) => f.name),
+      ['time', ...VALUE_COLUMNS],
+      'frame fields'
+    );
+    for (const f of frame.fields) {
+      assert(f.nonNull > 0, `field ${f.name} has no values: ${JSON.stringify(frame)}`);
+    }
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.getByTestId('query-editor').screenshot({ path: path.join(outputDir, 'query-editor.png') });
+  });
+
+  await check('POST /api/query with the editor query answers frames with data', async () => {
+    const query = await readJson(page, 'query-json');
+    const answer = await page.evaluate(async (q) => {
+      const res = await fetch('/api/query', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ queries: [q], from: 'now-1h', to: 'now', maxDataPoints: 60 }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, query);
+    assertEqual(answer.status, 200, 'HTTP status');
+    const a = answer.body.results?.A;
+    assert(a && !a.error, `result A: ${JSON.stringify(a)?.slice(0, 500)}`);
+    assert(a.frames?.length === 1, `want one frame, got ${a.frames?.length}`);
+    const [frame] = a.frames;
+    const names = frame.schema.fields.map((f) => f.name);
+    assertEqual(names, ['time', ...VALUE_COLUMNS], 'field names');
+    const labels = frame.schema.fields[1].labels;
+    assertEqual(
+      labels,
+      { application: 'checkout', environment: 'prod', metric_name: 'http.requests' },
+      'series labels'
+    );
+    const [times, ...columns] = frame.data.values;
+    assert(times.length >= 20, `want at least 20 one- or two-minute bins in the last hour, got ${times.length}`);
+    for (const [i, values] of columns.entries()) {
+      const nonNull = values.filter((v) => v !== null).length;
+      assert(nonNull >= times.length / 2, `${names[i + 1]}: only ${nonNull} of ${times.length} bins have data`);
+    }
+    assert(
+      frame.schema.meta.executedQueryString.includes('"raw_timer_with_interval"'),
+      `executed CQL: ${frame.schema.meta.executedQueryString}`
+    );
+  });
+
+  await check('resource calls were answered by metrics-server', async () => {
+    for (const route of ['keyspaces', 'tables', 'columns', 'measures', 'values']) {
+      const hits = apiResponses.filter((r) => r.path === `/api/resources/${route}`);
+      assert(hits.length > 0, `no request to /api/resources/${route}`);
+      const bad = hits.filter((r) => r.status !== 200);
+      assert(bad.length === 0, `failed: ${JSON.stringify(bad)}`);
+    }
+    const queries = apiResponses.filter((r) => r.path === '/api/query');
+    assert(queries.length > 0 && queries.every((r) => r.status === 200), `queries: ${JSON.stringify(queries)}`);
+    const recorded = await page.evaluate(() => window.devPageRequests);
+    const grafanaUrls = new Set(recorded.map((r) => r.grafanaUrl.replace(/\?.*/, '')));
+    assert(
+      grafanaUrls.has('/api/datasources/uid/cassandra-dev/resources/columns') && grafanaUrls.has('/api/ds/query'),
+      `the plugin asked for Grafana's URLs: ${[...grafanaUrls].join(', ')}`
+    );
+  });
+
+  await check('no page errors or console errors', async () => {
+    assert(pageErrors.length === 0, `page errors:\n  ${pageErrors.join('\n  ')}`);
+    assert(consoleErrors.length === 0, `console errors:\n  ${consoleErrors.join('\n  ')}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  if (!fs.existsSync(chromiumPath)) {
+    throw new Error(
+      `no Chromium at ${chromiumPath}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`
+    );
+  }
+  await fsp.rm(outputDir, { recursive: true, force: true });
+  await fsp.mkdir(outputDir, { recursive: true });
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'browser-check-'));
+  cleanups.push(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+  // Both at once; wait for both before giving up, so nothing still writes into tmp during cleanup.
+  const [server, bundle] = await Promise.allSettled([startMetricsServer(tmp), bundleDevPage(tmp)]);
+  for (const r of [server, bundle]) {
+    if (r.status === 'rejected') {
+      throw r.reason;
+    }
+  }
+  const [apiPort, pageDir] = [server.value, bundle.value];
+  const pageUrl = await startPageServer(pageDir, apiPort);
+
+  log(`starting ${chromiumPath}`);
+  const context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1400, height: 1000 },
+    timeout: 60_000,
+  });
+  cleanups.push(() => context.close());
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+
+  const results = [];
+  await checks(page, pageUrl, results);
+
+  if (keepOpen) {
+    log(`BROWSER_CHECK_KEEP: the page stays at ${pageUrl}; Ctrl-C stops everything`);
+    await new Promise(() => {});
+  }
+  return results;
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`[browser check] still running after ${WATCHDOG_MS / 1000} s: giving up`);
+  console.log('browser check: 0 passed, 1 failed');
+  cleanup().finally(() => process.exit(1));
+}, WATCHDOG_MS);
+if (keepOpen) {
+  clearTimeout(watchdog);
+}
+
+let results = [];
+let setupError;
+try {
+  results = await main();
+} catch (err) {
+  setupError = err;
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+
+const passed = results.filter((r) => r.ok).length;
+let failed = results.length - passed;
+if (setupError) {
+  failed++;
+  console.error(`[browser check] set-up failed: ${setupError?.stack ?? setupError}`);
+}
+for (const r of results.filter((r) => !r.ok)) {
+  console.error(`  FAILED ${r.name}: ${r.error?.message ?? r.error}`);
+}
+console.log(`screenshots: ${path.relative(root, outputDir)}/ (took ${elapsed()})`);
+console.log(`browser check: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -85,6 +85,45 @@ function parseNumber(text: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+// The timeouts and limits share one layout: a short input with the default as placeholder.
+const LIMIT_FIELDS: Array<
+  | { key: 'connectTimeout' | 'queryTimeout'; kind: 'duration'; label: string; description: string; note?: string }
+  | {
+      key: 'pageSize' | 'maxRows' | 'maxConcurrency';
+      kind: 'number';
+      label: string;
+      description: string;
+      note?: string;
+    }
+> = [
+  {
+    key: 'connectTimeout',
+    kind: 'duration',
+    label: 'Connect timeout',
+    description: 'Time allowed to connect to a node',
+  },
+  {
+    key: 'queryTimeout',
+    kind: 'duration',
+    label: 'Query timeout',
+    description: 'Time allowed for each request to Cassandra',
+  },
+  { key: 'pageSize', kind: 'number', label: 'Page size', description: 'Rows fetched per page while streaming results' },
+  {
+    key: 'maxRows',
+    kind: 'number',
+    label: 'Max rows',
+    description: 'Most rows a table or raw query returns',
+    note: '; binned queries are not limited by it',
+  },
+  {
+    key: 'maxConcurrency',
+    kind: 'number',
+    label: 'Max concurrency',
+    description: 'Partitions read in parallel per query',
+  },
+];
+
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
   const tls = jsonData.tls ?? {};
@@ -317,84 +356,25 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       </FieldSet>
 
       <FieldSet label="Timeouts and limits">
-        <Field
-          label="Connect timeout"
-          description={`Time allowed to connect to a node (default ${SETTINGS_DEFAULTS.connectTimeout})`}
-          invalid={Boolean(errors.connectTimeout)}
-          error={errors.connectTimeout}
-          htmlFor={ids.connectTimeout}
-        >
-          <Input
-            id={ids.connectTimeout}
-            width={16}
-            placeholder={SETTINGS_DEFAULTS.connectTimeout}
-            value={jsonData.connectTimeout ?? ''}
-            onChange={setText('connectTimeout')}
-          />
-        </Field>
-        <Field
-          label="Query timeout"
-          description={`Time allowed for each request to Cassandra (default ${SETTINGS_DEFAULTS.queryTimeout})`}
-          invalid={Boolean(errors.queryTimeout)}
-          error={errors.queryTimeout}
-          htmlFor={ids.queryTimeout}
-        >
-          <Input
-            id={ids.queryTimeout}
-            width={16}
-            placeholder={SETTINGS_DEFAULTS.queryTimeout}
-            value={jsonData.queryTimeout ?? ''}
-            onChange={setText('queryTimeout')}
-          />
-        </Field>
-        <Field
-          label="Page size"
-          description={`Rows fetched per page while streaming results (default ${SETTINGS_DEFAULTS.pageSize})`}
-          invalid={Boolean(errors.pageSize)}
-          error={errors.pageSize}
-          htmlFor={ids.pageSize}
-        >
-          <Input
-            id={ids.pageSize}
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.pageSize)}
-            value={jsonData.pageSize ?? ''}
-            onChange={setNumber('pageSize')}
-          />
-        </Field>
-        <Field
-          label="Max rows"
-          description={`Most rows a table or raw query returns (default ${SETTINGS_DEFAULTS.maxRows}); binned queries are not limited by it`}
-          invalid={Boolean(errors.maxRows)}
-          error={errors.maxRows}
-          htmlFor={ids.maxRows}
-        >
-          <Input
-            id={ids.maxRows}
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.maxRows)}
-            value={jsonData.maxRows ?? ''}
-            onChange={setNumber('maxRows')}
-          />
-        </Field>
-        <Field
-          label="Max concurrency"
-          description={`Partitions read in parallel per query (default ${SETTINGS_DEFAULTS.maxConcurrency})`}
-          invalid={Boolean(errors.maxConcurrency)}
-          error={errors.maxConcurrency}
-          htmlFor={ids.maxConcurrency}
-        >
-          <Input
-            id={ids.maxConcurrency}
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.maxConcurrency)}
-            value={jsonData.maxConcurrency ?? ''}
-            onChange={setNumber('maxConcurrency')}
-          />
-        </Field>
+        {LIMIT_FIELDS.map((f) => (
+          <Field
+            key={f.key}
+            label={f.label}
+            description={`${f.description} (default ${SETTINGS_DEFAULTS[f.key]})${f.note ?? ''}`}
+            invalid={Boolean(errors[f.key])}
+            error={errors[f.key]}
+            htmlFor={ids[f.key]}
+          >
+            <Input
+              id={ids[f.key]}
+              type={f.kind === 'number' ? 'number' : undefined}
+              width={16}
+              placeholder={String(SETTINGS_DEFAULTS[f.key])}
+              value={jsonData[f.key] ?? ''}
+              onChange={f.kind === 'number' ? setNumber(f.key) : setText(f.key)}
+            />
+          </Field>
+        ))}
       </FieldSet>
     </Stack>
   );

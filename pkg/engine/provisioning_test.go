@@ -144,4 +144,3 @@ func hasValue(frames data.Frames) bool {
 	}
 	return false
 }
-

@@ -4,7 +4,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -25,9 +24,7 @@ type Datasource struct {
 	settings    cassandra.Settings
 	settingsErr error
 
-	mu     sync.Mutex
-	client *cassandra.Client
-	closed bool
+	session *cassandra.Lazy
 
 	resOnce   sync.Once
 	resources backend.CallResourceHandler
@@ -38,42 +35,18 @@ type Datasource struct {
 // by the health check, where the user can see it.
 func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	settings, err := cassandra.LoadSettings(s.JSONData, s.DecryptedSecureJSONData)
-	return &Datasource{settings: settings, settingsErr: err}, nil
+	return &Datasource{settings: settings, settingsErr: err, session: cassandra.NewLazy(settings, nil)}, nil
 }
 
 // Dispose closes the session when Grafana replaces this instance.
-func (d *Datasource) Dispose() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.closed = true
-	if d.client != nil {
-		d.client.Close()
-		d.client = nil
-	}
-}
+func (d *Datasource) Dispose() { d.session.Close() }
 
-// Client returns the instance's session, connecting on first use. A failed connection is not
-// cached, so the next request tries again (Cassandra may have come up meanwhile).
+// Client returns the instance's session, connecting on first use (see cassandra.Lazy).
 func (d *Datasource) Client(ctx context.Context) (*cassandra.Client, error) {
 	if d.settingsErr != nil {
 		return nil, d.settingsErr
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return nil, errors.New("data source instance was disposed")
-	}
-	if d.client != nil {
-		return d.client, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, d.settings.ConnectTimeout.Std()*2)
-	defer cancel()
-	c, err := cassandra.Connect(ctx, d.settings)
-	if err != nil {
-		return nil, err
-	}
-	d.client = c
-	return c, nil
+	return d.session.Client(ctx)
 }
 
 // CheckHealth runs a real query and reports version, cluster, data center and keyspace.

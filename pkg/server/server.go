@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -50,10 +49,7 @@ type Server struct {
 	metrics  *metrics
 	sem      chan struct{}
 	handler  http.Handler
-
-	mu     sync.Mutex
-	client *cassandra.Client
-	closed bool
+	session  *cassandra.Lazy
 }
 
 // New returns a server for the given Cassandra settings. It connects on first use and again
@@ -72,6 +68,7 @@ func New(settings cassandra.Settings, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{settings: settings, opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.Threads)}
+	s.session = cassandra.NewLazy(settings, s.metrics.observe)
 	s.handler = s.routes()
 	return s
 }
@@ -80,35 +77,15 @@ func New(settings cassandra.Settings, opts Options) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Close ends the Cassandra session.
-func (s *Server) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	if s.client != nil {
-		s.client.Close()
-		s.client = nil
-	}
-}
+func (s *Server) Close() { s.session.Close() }
 
-// Client returns the Cassandra session, connecting when there is none. A failed connection is
-// not kept: the next request tries again.
+// Client returns the Cassandra session, connecting when there is none.
 func (s *Server) Client(ctx context.Context) (*cassandra.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	c, err := s.session.Client(ctx)
+	if errors.Is(err, cassandra.ErrClosed) {
 		return nil, errors.New("the server is shutting down")
 	}
-	if s.client != nil {
-		return s.client, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*s.settings.ConnectTimeout.Std())
-	defer cancel()
-	c, err := cassandra.ConnectObserved(ctx, s.settings, s.metrics.observe)
-	if err != nil {
-		return nil, err
-	}
-	s.client = c
-	return c, nil
+	return c, err
 }
 
 func (s *Server) engine(c *cassandra.Client) *engine.Engine {

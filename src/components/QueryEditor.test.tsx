@@ -132,11 +132,11 @@ describe('QueryEditor builder', () => {
 
     expect(screen.getByTestId('cql-preview').textContent).toBe(
       [
-        'SELECT "environment", "application", "metric_name", "metric_timestamp", "count"',
+        'SELECT "environment", "application", "metric_name", "metric_timestamp", "count", "previous_count"',
         'FROM "metric_data"."raw_counter_with_interval"',
         `WHERE "environment" IN ('prod', $env)`,
-        '  AND "metric_timestamp" >= :from AND "metric_timestamp" <= :to',
-        '-- derived by the server: interval_count',
+        '  AND "metric_timestamp" >= :from AND "metric_timestamp" < :to',
+        '-- derived by the server: interval_count = count - previous_count',
         '-- bins: 1m, fill previous',
         '-- per bin: max(count), sum(interval_count)',
       ].join('\n')

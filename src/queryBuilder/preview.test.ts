@@ -67,14 +67,14 @@ describe('buildCqlPreview', () => {
     );
     expect(cql).toBe(
       [
-        'SELECT "environment", "application", "metric_name", "metric_timestamp", "count"',
+        'SELECT "environment", "application", "metric_name", "metric_timestamp", "count", "previous_count"',
         'FROM "metric_data"."raw_counter_with_interval"',
         `WHERE "environment" = 'prod'`,
         `  AND "application" IN ('api', 'o''neil')`,
         '  AND "metric_name" = $metric',
-        '  AND "metric_timestamp" >= :from AND "metric_timestamp" <= :to',
+        '  AND "metric_timestamp" >= :from AND "metric_timestamp" < :to',
         'LIMIT 500',
-        '-- derived by the server: interval_count',
+        '-- derived by the server: interval_count = count - previous_count',
         '-- bins: auto, fill null',
         '-- per bin: max(count), sum(interval_count)',
       ].join('\n')

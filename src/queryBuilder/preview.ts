@@ -69,6 +69,10 @@ function describeAggregations(query: CassandraQuery, measures: string[], known?:
  * binning down to Cassandra, so this shows intent rather than the exact statement; trailing comments
  * describe what happens after the rows are read.
  */
+// The derived measures the backend knows (pkg/query) and the columns each is computed from.
+const DERIVED_INPUTS: Record<string, string[]> = { interval_count: ['count', 'previous_count'] };
+const DERIVED_FORMULA: Record<string, string> = { interval_count: 'count - previous_count' };
+
 export function buildCqlPreview(query: CassandraQuery, context: PreviewContext = {}): string {
   if (!query.table) {
     return '';
@@ -80,8 +84,11 @@ export function buildCqlPreview(query: CassandraQuery, context: PreviewContext =
   const derived = valueColumns.filter((v) => context.measures?.find((m) => m.name === v)?.derived);
   const stored = valueColumns.filter((v) => !derived.includes(v));
 
+  // A derived measure is computed from stored columns, which the server selects in its place
+  // (interval_count = count - previous_count).
+  const inputs = derived.flatMap((d) => DERIVED_INPUTS[d] ?? []);
   const selected: string[] = [];
-  for (const name of [...(query.seriesColumns ?? []), query.timeColumn, ...stored]) {
+  for (const name of [...(query.seriesColumns ?? []), query.timeColumn, ...stored, ...inputs]) {
     if (name && !selected.includes(name)) {
       selected.push(name);
     }
@@ -96,7 +103,7 @@ export function buildCqlPreview(query: CassandraQuery, context: PreviewContext =
     .filter((c): c is string => Boolean(c));
   if (query.timeColumn) {
     const t = quoteIdentifier(query.timeColumn);
-    where.push(`${t} >= :from AND ${t} <= :to`);
+    where.push(`${t} >= :from AND ${t} < :to`);
   }
   where.forEach((clause, i) => lines.push(`${i === 0 ? 'WHERE' : '  AND'} ${clause}`));
 
@@ -108,7 +115,9 @@ export function buildCqlPreview(query: CassandraQuery, context: PreviewContext =
   }
 
   if (derived.length > 0) {
-    lines.push(`-- derived by the server: ${derived.join(', ')}`);
+    lines.push(
+      `-- derived by the server: ${derived.map((d) => (DERIVED_FORMULA[d] ? `${d} = ${DERIVED_FORMULA[d]}` : d)).join(', ')}`
+    );
   }
   if (valueColumns.length > 0) {
     if (query.instant) {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
@@ -38,6 +39,10 @@ func clusterConfig(s Settings) (*gocql.ClusterConfig, error) {
 	cluster.PageSize = s.PageSize
 	// The keyspace is checked by the health check; a missing keyspace must not prevent connecting.
 	cluster.Logger = quietLogger{}
+	// Every statement sent is idempotent (reads, and the demo loader's fixed-value writes), so
+	// a node that fails or times out costs a retry on the next replica instead of the panel.
+	cluster.RetryPolicy = nextReplicaRetry{retries: 2}
+	cluster.ReconnectInterval = 10 * time.Second
 	if s.Username != "" || s.Password != "" {
 		cluster.Authenticator = gocql.PasswordAuthenticator{Username: s.Username, Password: s.Password}
 	}
@@ -230,4 +235,23 @@ func (s Settings) ContactPoint() string {
 		return h
 	}
 	return net.JoinHostPort(h, strconv.Itoa(s.Port))
+}
+
+// nextReplicaRetry retries a failed statement on the next replica in the query plan, at most
+// retries times, unless Cassandra refused the statement itself (syntax, invalid request,
+// permissions): every other node would refuse it too.
+type nextReplicaRetry struct{ retries int }
+
+func (p nextReplicaRetry) Attempt(q gocql.RetryableQuery) bool { return q.Attempts() <= p.retries }
+
+func (p nextReplicaRetry) GetRetryType(err error) gocql.RetryType {
+	var re gocql.RequestError
+	if errors.As(err, &re) {
+		switch re.Code() {
+		case gocql.ErrCodeSyntax, gocql.ErrCodeInvalid, gocql.ErrCodeUnauthorized, gocql.ErrCodeConfig,
+			gocql.ErrCodeAlreadyExists, gocql.ErrCodeCredentials:
+			return gocql.Rethrow
+		}
+	}
+	return gocql.RetryNextHost
 }

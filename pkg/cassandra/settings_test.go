@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -96,3 +97,22 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		t.Fatalf("error leaks the client key: %v", err)
 	}
 }
+
+func TestRetryPolicyRethrowsRefusedStatements(t *testing.T) {
+	p := nextReplicaRetry{retries: 2}
+	if got := p.GetRetryType(errors.New("i/o timeout")); got != gocql.RetryNextHost {
+		t.Errorf("network error: %v, want RetryNextHost", got)
+	}
+	if got := p.GetRetryType(refused{code: gocql.ErrCodeSyntax}); got != gocql.Rethrow {
+		t.Errorf("syntax error: %v, want Rethrow", got)
+	}
+	if got := p.GetRetryType(refused{code: gocql.ErrCodeReadTimeout}); got != gocql.RetryNextHost {
+		t.Errorf("read timeout: %v, want RetryNextHost", got)
+	}
+}
+
+type refused struct{ code int }
+
+func (r refused) Code() int       { return r.code }
+func (r refused) Message() string { return "refused" }
+func (r refused) Error() string   { return "refused" }

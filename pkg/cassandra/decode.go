@@ -24,6 +24,17 @@ type Decoder struct {
 	dest      any
 	tuple     []any
 	convert   func() any
+	dateOnly  bool
+}
+
+// Text renders the current row's value as plain text (for labels and variable options); false
+// for null. Dates read as 2006-01-02, not as midnight timestamps.
+func (d *Decoder) Text() (string, bool) {
+	v := d.Value()
+	if t, ok := v.(*time.Time); ok && t != nil && d.dateOnly {
+		return t.Format(time.DateOnly), true
+	}
+	return Text(v)
 }
 
 // Dests are the pointers to pass to Rows.Scan for this column, reused for every row. It is
@@ -72,6 +83,7 @@ func NewDecoder(c ColumnInfo) *Decoder {
 	case gocql.TypeBoolean:
 		d.setPtr(data.FieldTypeNullableBool, new(*bool))
 	case gocql.TypeTimestamp, gocql.TypeDate:
+		d.dateOnly = typ == gocql.TypeDate
 		p := new(*time.Time)
 		d.dest, d.FieldType = p, data.FieldTypeNullableTime
 		d.convert = func() any {

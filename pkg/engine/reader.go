@@ -136,7 +136,7 @@ func (r *seriesReader) currentSeries() (*seriesRef, error) {
 		if i > 0 {
 			r.keyBuf = append(r.keyBuf, 0x1f)
 		}
-		v, ok := cassandra.Text(d.Value())
+		v, ok := d.Text()
 		if ok {
 			r.keyBuf = append(r.keyBuf, v...)
 		}
@@ -150,7 +150,7 @@ func (r *seriesReader) currentSeries() (*seriesRef, error) {
 	}
 	labels := make(map[string]string, len(r.labels))
 	for i, d := range r.labels {
-		v, _ := cassandra.Text(d.Value())
+		v, _ := d.Text()
 		labels[r.names[i]] = v
 	}
 	s := &seriesRef{key: string(r.keyBuf), labels: labels}

@@ -213,14 +213,14 @@ func VariableValues(ctx context.Context, c *cassandra.Client, stmt string, limit
 		if len(decs) == 0 {
 			break
 		}
-		v, ok := cassandra.Text(decs[0].Value())
+		v, ok := decs[0].Text()
 		if !ok || seen[v] {
 			continue
 		}
 		seen[v] = true
 		text := v
 		if len(decs) > 1 {
-			if t, ok := cassandra.Text(decs[1].Value()); ok {
+			if t, ok := decs[1].Text(); ok {
 				text = t
 			}
 		}

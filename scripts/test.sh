@@ -23,10 +23,15 @@ else
   scripts/local-cassandra.sh start
   started=1
 fi
+summary=""
 cleanup() {
   if [ "$started" = 1 ]; then
     step "Stopping the local Cassandra this run started"
     "$root/scripts/local-cassandra.sh" stop || true
+  fi
+  # The tally goes last so it is the run's closing line.
+  if [ -n "$summary" ]; then
+    echo "$summary"
   fi
 }
 trap cleanup EXIT
@@ -77,4 +82,4 @@ step "Built plugin binary: health check over the plugin protocol"
 go run ./cmd/plugin-check --binary dist/gpx_cassandra_linux_amd64 --hosts "$CASSANDRA_HOSTS"
 
 step "All tests passed"
-echo "$go_passed passed, 0 failed"
+summary="$go_passed passed, 0 failed"

@@ -64,7 +64,9 @@ go_passed=$passed
 step "Front end: typecheck, lint, unit tests, build"
 npm run --silent typecheck
 npm run --silent lint
-npm run --silent test:ci
+jest_log=$(mktemp)
+npm run --silent test:ci 2>&1 | tee "$jest_log"
+jest_passed=$(sed -n 's/^Tests: *\([0-9][0-9]*\) passed.*/\1/p' "$jest_log" | tail -1)
 npm run --silent build
 
 step "Browser check: the editors in Chromium, answered by metrics-server and Cassandra"
@@ -73,7 +75,9 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-npm run --silent e2e:browser
+browser_log=$(mktemp)
+npm run --silent e2e:browser 2>&1 | tee "$browser_log"
+browser_passed=$(sed -n 's/^browser check: *\([0-9][0-9]*\) passed.*/\1/p' "$browser_log" | tail -1)
 
 step "Backend build (mage)"
 go run github.com/magefile/mage -v build:linux
@@ -82,4 +86,5 @@ step "Built plugin binary: health check over the plugin protocol"
 go run ./cmd/plugin-check --binary dist/gpx_cassandra_linux_amd64 --hosts "$CASSANDRA_HOSTS"
 
 step "All tests passed"
-summary="$go_passed passed, 0 failed"
+echo "Go $go_passed, Jest ${jest_passed:-?}, browser ${browser_passed:-?}"
+summary="$((go_passed + ${jest_passed:-0} + ${browser_passed:-0})) passed, 0 failed"

@@ -409,3 +409,27 @@ func executed(res backend.DataResponse) string {
 	}
 	return ""
 }
+
+// Annotation queries are raw CQL in table format whose columns are named for Grafana:
+// time (and timeEnd) as time fields, title/text and tags as text.
+func TestAnnotationShapedQuery(t *testing.T) {
+	e := New(fixtureClient(t), Options{})
+	res := run(t, e, dataQuery("A", map[string]any{"queryType": "cql", "format": "table",
+		"rawCql": `SELECT ts AS time, ts AS "timeEnd", note AS title, label AS text, tags FROM engine_test.samples WHERE tenant = 'acme' AND day = '2026-01-01' AND $__timeFilter(ts) AND region = 'eu' ALLOW FILTERING`,
+	}, fixtureStart, fixtureEnd, 100))
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	f := res.Frames[0]
+	var got []string
+	for _, fld := range f.Fields {
+		got = append(got, fld.Name+":"+fld.Type().ItemTypeString())
+	}
+	want := []string{"time:*time.Time", "timeEnd:*time.Time", "title:*string", "text:*string", "tags:*json.RawMessage"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("fields (-want +got):\n%s", diff)
+	}
+	if f.Rows() != 2 {
+		t.Fatalf("got %d annotations, want 2", f.Rows())
+	}
+}

@@ -218,35 +218,41 @@ func (b *Binner) NumSeries() int { return len(b.series) }
 func (b *Binner) BytesPerSeries() int {
 	words := 0
 	for _, p := range b.cols {
-		words += p.words()
+		f, i, ptr := p.arrays()
+		words += f + i + ptr
 	}
 	return words * 8 * b.nbins
 }
 
-func (p colPlan) words() int {
-	w := 1 // n
+// arrays says how many per-bin arrays the column's state needs, by element type: float64
+// values, int64 counts and times, and sketch pointers. newSeries allocates exactly these and
+// BytesPerSeries counts them.
+func (p colPlan) arrays() (floats, ints, ptrs int) {
+	ints = 1 // n
 	if p.sum {
-		w++
+		floats++
 	}
 	if p.welford {
-		w += 3
+		floats += 3
 	}
 	if p.min {
-		w++
+		floats++
 	}
 	if p.max {
-		w++
+		floats++
 	}
 	if p.first {
-		w += 2
+		floats++
+		ints++
 	}
 	if p.last {
-		w += 2
+		floats++
+		ints++
 	}
 	if p.sketch() {
-		w++
+		ptrs++
 	}
-	return w
+	return floats, ints, ptrs
 }
 
 // Dropped counts observations passed to Add with a time outside [From, To).
@@ -283,30 +289,8 @@ func (b *Binner) newSeries(key string, labels map[string]string) *Series {
 	// One allocation per element type for the whole series.
 	nf, ni, np := 0, 0, 0
 	for _, p := range b.cols {
-		ni++
-		if p.sum {
-			nf++
-		}
-		if p.welford {
-			nf += 3
-		}
-		if p.min {
-			nf++
-		}
-		if p.max {
-			nf++
-		}
-		if p.first {
-			nf++
-			ni++
-		}
-		if p.last {
-			nf++
-			ni++
-		}
-		if p.sketch() {
-			np++
-		}
+		f, i, ptr := p.arrays()
+		nf, ni, np = nf+f, ni+i, np+ptr
 	}
 	n := b.nbins
 	fs := make([]float64, nf*n)

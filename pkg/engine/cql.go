@@ -43,7 +43,6 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		_ = rows.Close()
 		return backend.DataResponse{}, err
 	}
-	var total int64
 	scanned := false
 	scan := func(newReader readerFactory) (int64, error) {
 		if scanned {
@@ -55,15 +54,12 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 			_ = rows.Close()
 			return 0, err
 		}
-		var n int64
-		err = drainCounted(ctx, rows, rr, &n, 0)
-		total = n
-		return n, err
+		return drainCounted(ctx, rows, rr)
 	}
 	if r.q.Binning {
 		return e.binned(r, scan, 0, shape, stmt, nil)
 	}
-	return e.unbinned(r, scan, shape, stmt, &total)
+	return e.unbinned(r, scan, shape, stmt)
 }
 
 func shapeFromColumns(cols []cassandra.ColumnInfo, q *query.Query) (seriesShape, error) {
@@ -92,7 +88,7 @@ func shapeFromColumns(cols []cassandra.ColumnInfo, q *query.Query) (seriesShape,
 }
 
 // unbinned returns raw points per series, sorted by time, capped at MaxRows points.
-func (e *Engine) unbinned(r request, scan scanFunc, shape seriesShape, executed string, _ *int64) (backend.DataResponse, error) {
+func (e *Engine) unbinned(r request, scan scanFunc, shape seriesShape, executed string) (backend.DataResponse, error) {
 	type points struct {
 		key    string
 		labels map[string]string

@@ -87,15 +87,11 @@ feed:
 // errLimit stops a scan that reached the row limit; it is not an error for the caller.
 var errLimit = fmt.Errorf("row limit reached")
 
-// drainCounted reads one result to the end with a plain counter.
-func drainCounted(ctx context.Context, rows *cassandra.Rows, rr rowReader, n *int64, limit int64) error {
+// drainCounted reads one result to the end and returns its row count.
+func drainCounted(ctx context.Context, rows *cassandra.Rows, rr rowReader) (int64, error) {
 	var total atomic.Int64
-	err := drain(ctx, rows, rr, &total, limit)
-	*n = total.Load()
-	if err == errLimit {
-		return nil
-	}
-	return err
+	err := drain(ctx, rows, rr, &total, 0)
+	return total.Load(), err
 }
 
 func drain(ctx context.Context, rows *cassandra.Rows, rr rowReader, total *atomic.Int64, limit int64) error {

@@ -371,7 +371,7 @@ func TestQueryVariantsRunOnCassandra(t *testing.T) {
 			{"column": "day", "op": "IN", "values": []string{"2026-01-01", "2026-01-02"}},
 		}}), 1.5 + 2.5 + 3.5 + 4.5},
 		{"raw CQL grouped by Cassandra with $__interval", map[string]any{"queryType": "cql", "format": "time_series", "interval": "1m",
-			"rawCql": "SELECT floor(ts, $__interval) AS t, sum(value) AS value FROM engine_test.samples WHERE tenant = 'acme' AND day = '2026-01-01' AND $__timeFilter(ts) GROUP BY tenant, day, ts",
+			"rawCql":       "SELECT floor(ts, $__interval) AS t, sum(value) AS value FROM engine_test.samples WHERE tenant = 'acme' AND day = '2026-01-01' AND $__timeFilter(ts) GROUP BY tenant, day, ts",
 			"aggregations": []string{"sum"}}, 1.5 + 2.5 + 3.5},
 	}
 	for _, tt := range tests {

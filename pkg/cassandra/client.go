@@ -153,17 +153,13 @@ func (e *Error) Error() string {
 	if e.Err == nil {
 		return e.Msg
 	}
-	return e.Msg + ": " + redact(e.Err.Error())
+	return e.Msg + ": " + e.Err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
 // Downstream reports whether the failure is Cassandra's or the network's rather than a bug here.
 func (e *Error) Downstream() bool { return e.Kind != KindOther }
-
-// redact keeps driver messages but never lets a secret through; the driver does not print
-// passwords, this is a second line.
-func redact(s string) string { return s }
 
 func classifyConnectError(err error, s Settings) error {
 	hosts := strings.Join(s.Hosts, ", ")

@@ -5,30 +5,87 @@ import (
 	"time"
 )
 
+// MaxRawCQLBytes bounds the text of a raw CQL query. Real queries are a few hundred bytes; a
+// long IN list belongs in a builder filter or a template variable. The bound keeps the guard
+// and the macros cheap whatever a request holds.
+const MaxRawCQLBytes = 256 << 10
+
 // CheckReadOnly accepts exactly one SELECT statement (SELECT JSON and SELECT DISTINCT
 // included), optionally followed by one ';' and comments. Everything else is refused: other
 // statements, a second statement after ';', unterminated strings or comments (which could hide
-// one) and empty input. It works on tokens, so a ';' or a keyword inside a string, a quoted
-// identifier or a comment is just text.
+// one), empty input and text longer than MaxRawCQLBytes. It works on tokens, so a ';' or a
+// keyword inside a string, a quoted identifier or a comment is just text.
 //
 // A SELECT cannot write in CQL, and Cassandra runs one statement per request, so the first
 // word and the statement count are what matter; the guard still checks both so that the
 // plugin never sends anything else, whatever the driver or server does with it.
 func CheckReadOnly(cql string) error {
-	toks, err := Tokens(cql)
-	if err != nil {
+	if err := checkSize(cql); err != nil {
 		return err
 	}
-	var sig []Token
-	for _, t := range toks {
-		if t.Significant() {
-			sig = append(sig, t)
+	_, err := checkText(cql)
+	return err
+}
+
+// checkText runs the guard over cql in one pass and returns what it saw. It does not bound
+// the size: expanded macros may lengthen a text that was within the bound.
+func checkText(cql string) (guard, error) {
+	var g guard
+	lx := lexer{src: cql}
+	for {
+		t, ok := lx.next()
+		if !ok {
+			break
 		}
+		g.feed(t)
 	}
-	if len(sig) == 0 {
+	if lx.err != nil {
+		return g, lx.err
+	}
+	return g, g.check(cql)
+}
+
+func checkSize(cql string) error {
+	if len(cql) > MaxRawCQLBytes {
+		return errorf("rawCql", "the query is %d bytes long; at most %d (%d KiB) are accepted: shorten it (move long IN lists into a builder filter or a template variable)", len(cql), MaxRawCQLBytes, MaxRawCQLBytes>>10)
+	}
+	return nil
+}
+
+// guard follows the tokens of a text and remembers what the read-only check needs: the
+// first significant token and the first significant token after a ';'.
+type guard struct {
+	n         int   // significant tokens seen
+	first     Token // first significant token
+	semicolon bool  // a ';' was seen
+	extra     *Token
+	last      Token // last token of any kind
+}
+
+func (g *guard) feed(t Token) {
+	g.last = t
+	if !t.Significant() {
+		return
+	}
+	if g.n == 0 {
+		g.first = t
+	}
+	g.n++
+	if g.semicolon && g.extra == nil {
+		t := t
+		g.extra = &t
+	}
+	if t.Kind == TokSemicolon {
+		g.semicolon = true
+	}
+}
+
+// check says what is wrong with the text the guard saw, or nil for a single SELECT.
+func (g *guard) check(cql string) error {
+	if g.n == 0 {
 		return errorf("rawCql", "the query is empty: write one SELECT statement")
 	}
-	first := sig[0]
+	first := g.first
 	if !first.IsWord("SELECT") {
 		var found string
 		switch first.Kind {
@@ -45,37 +102,40 @@ func CheckReadOnly(cql string) error {
 		}
 		return lexError(cql, first.Pos, "only a single SELECT statement can run: found "+found)
 	}
-	for i, t := range sig {
-		if t.Kind != TokSemicolon {
-			continue
-		}
-		if i+1 < len(sig) {
-			return lexError(cql, sig[i+1].Pos, "only one statement can run: remove everything after the first ';'")
-		}
+	if g.extra != nil {
+		return lexError(cql, g.extra.Pos, "only one statement can run: remove everything after the first ';'")
 	}
 	return nil
 }
 
 // PrepareRaw turns a raw CQL query into the statement to run: it checks the text is a single
-// SELECT, expands the macros and checks the result again (a macro's value can never add a
-// statement, but the second check makes that a guarantee rather than an argument).
+// SELECT and expands the macros in the same pass, then checks the result again when a macro
+// changed it (a macro's value can never add a statement, but the second check makes that a
+// guarantee rather than an argument).
 func PrepareRaw(q *Query, from, to time.Time, interval time.Duration) (string, error) {
-	if err := CheckReadOnly(q.RawCQL); err != nil {
+	if err := checkSize(q.RawCQL); err != nil {
 		return "", err
 	}
-	expanded, err := ExpandMacros(q.RawCQL, from, to, interval)
+	var g guard
+	expanded, macroErr, err := expand(q.RawCQL, from, to, interval, &g)
 	if err != nil {
+		return "", err // the text does not lex
+	}
+	if err := g.check(q.RawCQL); err != nil {
 		return "", err
 	}
-	if err := CheckReadOnly(expanded); err != nil {
-		return "", err
+	if macroErr != nil {
+		return "", macroErr
+	}
+	if expanded != q.RawCQL {
+		if g, err = checkText(expanded); err != nil {
+			return "", err
+		}
 	}
 	// Cassandra's grammar ends a -- or // comment at a newline and rejects one that ends
 	// the text instead.
-	if toks, err := Tokens(expanded); err == nil && len(toks) > 0 {
-		if last := toks[len(toks)-1]; last.Kind == TokComment && !strings.HasPrefix(last.Text, "/*") {
-			expanded += "\n"
-		}
+	if last := g.last; last.Kind == TokComment && !strings.HasPrefix(last.Text, "/*") {
+		expanded += "\n"
 	}
 	return expanded, nil
 }

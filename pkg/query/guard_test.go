@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,54 @@ func TestPrepareRaw(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// The guard's second look at the expanded text must see everything after a negative value:
+// here the second statement that follows it.
+func TestPrepareRawNegativeMacroKeepsTheLine(t *testing.T) {
+	from := time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC)
+	to := from.Add(time.Hour)
+	q := &Query{QueryType: QueryTypeCQL, RawCQL: "SELECT a FROM t WHERE x = -$__timeFrom AND k = 'v'"}
+	got, err := PrepareRaw(q, from, to, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "SELECT a FROM t WHERE x = - -3600000 AND k = 'v'"; got != want {
+		t.Errorf("PrepareRaw = %q, want %q", got, want)
+	}
+	toks, err := Tokens(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := toks[len(toks)-1]; last.Kind != TokString || last.Text != "'v'" {
+		t.Errorf("last token is %v %q, want the string 'v' (the line was cut)", last.Kind, last.Text)
+	}
+}
+
+func TestRawCQLSizeBound(t *testing.T) {
+	from := time.UnixMilli(1700000000000).UTC()
+	within := rawOfSize(MaxRawCQLBytes)
+	if len(within) > MaxRawCQLBytes {
+		t.Fatalf("test text is %d bytes, over the bound", len(within))
+	}
+	if _, err := PrepareRaw(&Query{QueryType: QueryTypeCQL, RawCQL: within}, from, from.Add(time.Hour), time.Minute); err != nil {
+		t.Fatalf("text of %d bytes refused: %v", len(within), err)
+	}
+	over := within + strings.Repeat(" ", MaxRawCQLBytes-len(within)+1)
+	want := fmt.Sprintf("rawCql: the query is %d bytes long; at most %d (256 KiB) are accepted: shorten it (move long IN lists into a builder filter or a template variable)", MaxRawCQLBytes+1, MaxRawCQLBytes)
+	for name, check := range map[string]func() error{
+		"CheckReadOnly": func() error { return CheckReadOnly(over) },
+		"PrepareRaw": func() error {
+			_, err := PrepareRaw(&Query{QueryType: QueryTypeCQL, RawCQL: over}, from, from.Add(time.Hour), time.Minute)
+			return err
+		},
+		"Validate": func() error {
+			return (&Query{QueryType: QueryTypeCQL, RawCQL: over, Format: FormatTable, Fill: FillNull}).Validate()
+		},
+	} {
+		if err := check(); err == nil || err.Error() != want {
+			t.Errorf("%s: error = %v, want %q", name, err, want)
+		}
 	}
 }

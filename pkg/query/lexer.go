@@ -74,73 +74,112 @@ func (t Token) IsWord(w string) bool { return t.Kind == TokWord && strings.Equal
 // ones are errors, so nothing after them can slip past the guard or the macros.
 func Tokens(cql string) ([]Token, error) {
 	var out []Token
-	i := 0
-	for i < len(cql) {
-		start := i
-		c := cql[i]
-		kind := TokPunct
-		switch {
-		case isSpace(c):
-			for i < len(cql) && isSpace(cql[i]) {
-				i++
-			}
-			kind = TokSpace
-		case c == '-' && peek(cql, i+1) == '-', c == '/' && peek(cql, i+1) == '/':
-			// Line comment; it ends before the newline (\n or \r).
-			for i < len(cql) && cql[i] != '\n' && cql[i] != '\r' {
-				i++
-			}
-			kind = TokComment
-		case c == '/' && peek(cql, i+1) == '*':
-			// Block comments do not nest in CQL: the first */ closes it.
-			end := strings.Index(cql[i+2:], "*/")
-			if end < 0 {
-				return nil, lexError(cql, start, "unterminated /* comment: close it with */")
-			}
-			i += 2 + end + 2
-			kind = TokComment
-		case c == '\'':
-			j, ok := scanQuoted(cql, i, '\'')
-			if !ok {
-				return nil, lexError(cql, start, "unterminated string: close it with ' (write '' for a quote inside it)")
-			}
-			i = j
-			kind = TokString
-		case c == '"':
-			j, ok := scanQuoted(cql, i, '"')
-			if !ok {
-				return nil, lexError(cql, start, `unterminated quoted identifier: close it with " (write "" for a quote inside it)`)
-			}
-			i = j
-			kind = TokQuotedIdent
-		case c == '$' && peek(cql, i+1) == '$':
-			end := strings.Index(cql[i+2:], "$$")
-			if end < 0 {
-				return nil, lexError(cql, start, "unterminated $$ string: close it with $$")
-			}
-			i += 2 + end + 2
-			kind = TokDollarString
-		case c == '$' && isWordStart(peek(cql, i+1)):
-			i++
-			for i < len(cql) && isWordChar(cql[i]) {
-				i++
-			}
-			kind = TokVariable
-		case c == ';':
-			i++
-			kind = TokSemicolon
-		case isWordChar(c):
-			for i < len(cql) && isWordChar(cql[i]) {
-				i++
-			}
-			kind = TokWord
-		default:
-			_, size := utf8.DecodeRuneInString(cql[i:])
-			i += size
+	lx := lexer{src: cql}
+	for {
+		t, ok := lx.next()
+		if !ok {
+			break
 		}
-		out = append(out, Token{Kind: kind, Text: cql[start:i], Pos: start})
+		out = append(out, t)
+	}
+	if lx.err != nil {
+		return nil, lx.err
 	}
 	return out, nil
+}
+
+// lexer reads tokens one at a time, so the guard and the macros walk the text without
+// holding a token list: a token costs nothing to keep, and copying a lexer (a small value)
+// is how a caller looks ahead.
+type lexer struct {
+	src string
+	pos int
+	err *Error
+}
+
+// next returns the next token, or false at the end of the text or at an error (then err is
+// set and stays set).
+func (lx *lexer) next() (Token, bool) {
+	cql := lx.src
+	i := lx.pos
+	if lx.err != nil || i >= len(cql) {
+		return Token{}, false
+	}
+	start := i
+	c := cql[i]
+	kind := TokPunct
+	switch {
+	case isSpace(c):
+		for i < len(cql) && isSpace(cql[i]) {
+			i++
+		}
+		kind = TokSpace
+	case c == '-' && peek(cql, i+1) == '-', c == '/' && peek(cql, i+1) == '/':
+		// Line comment; it ends before the newline (\n or \r).
+		for i < len(cql) && cql[i] != '\n' && cql[i] != '\r' {
+			i++
+		}
+		kind = TokComment
+	case c == '/' && peek(cql, i+1) == '*':
+		// Block comments do not nest in CQL: the first */ closes it.
+		end := strings.Index(cql[i+2:], "*/")
+		if end < 0 {
+			lx.err = lexError(cql, start, "unterminated /* comment: close it with */")
+			return Token{}, false
+		}
+		i += 2 + end + 2
+		kind = TokComment
+	case c == '\'':
+		j, ok := scanQuoted(cql, i, '\'')
+		if !ok {
+			lx.err = lexError(cql, start, "unterminated string: close it with ' (write '' for a quote inside it)")
+			return Token{}, false
+		}
+		i = j
+		kind = TokString
+	case c == '"':
+		j, ok := scanQuoted(cql, i, '"')
+		if !ok {
+			lx.err = lexError(cql, start, `unterminated quoted identifier: close it with " (write "" for a quote inside it)`)
+			return Token{}, false
+		}
+		i = j
+		kind = TokQuotedIdent
+	case c == '$' && peek(cql, i+1) == '$':
+		end := strings.Index(cql[i+2:], "$$")
+		if end < 0 {
+			lx.err = lexError(cql, start, "unterminated $$ string: close it with $$")
+			return Token{}, false
+		}
+		i += 2 + end + 2
+		kind = TokDollarString
+	case c == '$' && isWordStart(peek(cql, i+1)):
+		i++
+		for i < len(cql) && isWordChar(cql[i]) {
+			i++
+		}
+		kind = TokVariable
+	case c == ';':
+		i++
+		kind = TokSemicolon
+	case isWordChar(c):
+		for i < len(cql) && isWordChar(cql[i]) {
+			i++
+		}
+		kind = TokWord
+	default:
+		_, size := utf8.DecodeRuneInString(cql[i:])
+		i += size
+	}
+	lx.pos = i
+	return Token{Kind: kind, Text: cql[start:i], Pos: start}, true
+}
+
+// skipSpace advances past whitespace tokens.
+func (lx *lexer) skipSpace() {
+	for lx.pos < len(lx.src) && isSpace(lx.src[lx.pos]) {
+		lx.pos++
+	}
 }
 
 // scanQuoted returns the offset just after the closing quote of the literal opening at i,

@@ -36,17 +36,60 @@ func Macros() []string {
 // where an identifier would, so $__timeFromX is the (unknown) macro $__timeFromX, an error,
 // rather than $__timeFrom followed by X. Zero-argument macros may be written with empty
 // parentheses, $__timeFrom(), as other Grafana SQL data sources allow.
+//
+// A value never joins the text around it into another token: where it would (a negative
+// number right after '-' would start a -- comment and hide the rest of the line), a space
+// goes between them.
 func ExpandMacros(cql string, from, to time.Time, interval time.Duration) (string, error) {
-	toks, err := Tokens(cql)
+	out, macroErr, err := expand(cql, from, to, interval, nil)
 	if err != nil {
 		return "", err
 	}
+	if macroErr != nil {
+		return "", macroErr
+	}
+	return out, nil
+}
+
+// expand walks the text once, writing it out with the macros replaced and feeding every
+// token to g when g is not nil. err is a lexing error. macroErr is the first macro that
+// cannot expand; after it the walk goes on for g's sake, so a caller can report a refused
+// statement before a macro problem.
+func expand(cql string, from, to time.Time, interval time.Duration, g *guard) (out string, macroErr, err error) {
+	// Most text has no macros: nothing is copied until the first one, and text without any
+	// comes back as it is.
 	var b strings.Builder
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		if t.Kind != TokVariable || !strings.HasPrefix(t.Text, macroPrefix) {
-			b.WriteString(t.Text)
+	started := false
+	var last byte // last byte written
+	write := func(s string) {
+		if s == "" {
+			return
+		}
+		b.WriteString(s)
+		last = s[len(s)-1]
+	}
+	lx := lexer{src: cql}
+	for {
+		t, ok := lx.next()
+		if !ok {
+			break
+		}
+		if g != nil {
+			g.feed(t)
+		}
+		if macroErr != nil {
 			continue
+		}
+		if t.Kind != TokVariable || !strings.HasPrefix(t.Text, macroPrefix) {
+			if started {
+				write(t.Text)
+			}
+			continue
+		}
+		if !started {
+			started = true
+			b.Grow(len(cql) + 64)
+			write(cql[:t.Pos])
 		}
 		var value string
 		switch t.Text {
@@ -60,7 +103,8 @@ func ExpandMacros(cql string, from, to time.Time, interval time.Duration) (strin
 			value = strconv.FormatInt(to.Unix(), 10)
 		case MacroInterval, MacroIntervalMs:
 			if interval <= 0 {
-				return "", lexError(cql, t.Pos, t.Text+" has no value here: the query has no interval")
+				macroErr = lexError(cql, t.Pos, t.Text+" has no value here: the query has no interval")
+				continue
 			}
 			if t.Text == MacroInterval {
 				value = DurationLiteral(interval)
@@ -68,64 +112,88 @@ func ExpandMacros(cql string, from, to time.Time, interval time.Duration) (strin
 				value = strconv.FormatInt(interval.Milliseconds(), 10)
 			}
 		case MacroTimeFilter:
-			col, next, ok := macroArg(toks, i+1)
+			// The argument's tokens are not fed to g: they follow a significant token (the
+			// macro) and hold no ';', so they cannot change what the guard decides.
+			col, ok := macroArg(&lx)
 			if !ok {
-				return "", lexError(cql, t.Pos, MacroTimeFilter+": "+macroTimeFilterHelp)
+				macroErr = lexError(cql, t.Pos, MacroTimeFilter+": "+macroTimeFilterHelp)
+				continue
 			}
 			value = col + " >= " + strconv.FormatInt(from.UnixMilli(), 10) + " AND " + col + " < " + strconv.FormatInt(to.UnixMilli(), 10)
-			b.WriteString(value)
-			i = next - 1
-			continue
 		default:
-			return "", lexError(cql, t.Pos, "unknown macro "+t.Text+"; the macros are "+strings.Join(Macros(), ", "))
+			macroErr = lexError(cql, t.Pos, "unknown macro "+t.Text+"; the macros are "+strings.Join(Macros(), ", "))
+			continue
 		}
-		b.WriteString(value)
-		if next, ok := emptyParens(toks, i+1); ok {
-			i = next - 1
+		if t.Text != MacroTimeFilter {
+			emptyParens(&lx)
+		}
+		if joins(last, value[0]) {
+			write(" ")
+		}
+		write(value)
+		if lx.pos < len(cql) && joins(last, cql[lx.pos]) {
+			write(" ")
 		}
 	}
-	return b.String(), nil
+	if lx.err != nil {
+		return "", nil, lx.err
+	}
+	if macroErr != nil {
+		return "", macroErr, nil
+	}
+	if !started {
+		return cql, nil, nil
+	}
+	return b.String(), nil, nil
 }
 
-// macroArg reads "(column)" starting at toks[i], allowing spaces around the column. The column
-// must be a plain or double-quoted identifier and is kept as written. It returns the column
-// text and the index after ")".
-func macroArg(toks []Token, i int) (string, int, bool) {
-	if i >= len(toks) || toks[i].Text != "(" {
-		return "", 0, false
+// joins reports whether the bytes a and b, side by side, would lex as one token where the
+// source had two: "--" starts a comment, and word characters (or a '.' after digits) run on.
+func joins(a, b byte) bool {
+	switch {
+	case a == '-' && b == '-':
+		return true
+	case (isWordChar(a) || a == '.') && isWordChar(b):
+		return true
+	case isWordChar(a) && b == '.':
+		return true
 	}
-	i = skipSpace(toks, i+1)
-	if i >= len(toks) {
-		return "", 0, false
-	}
-	col := toks[i]
-	if !(col.Kind == TokQuotedIdent || (col.Kind == TokWord && isPlainIdent(col.Text))) {
-		return "", 0, false
-	}
-	i = skipSpace(toks, i+1)
-	if i >= len(toks) || toks[i].Text != ")" {
-		return "", 0, false
-	}
-	return col.Text, i + 1, true
+	return false
 }
 
-// emptyParens matches "()" (spaces allowed inside) right after a zero-argument macro.
-func emptyParens(toks []Token, i int) (int, bool) {
-	if i >= len(toks) || toks[i].Text != "(" {
-		return 0, false
+// macroArg reads "(column)" at the lexer's position, allowing spaces around the column, and
+// on success moves the lexer past ")". The column must be a plain or double-quoted
+// identifier and is kept as written.
+func macroArg(lx *lexer) (string, bool) {
+	l := *lx
+	if t, ok := l.next(); !ok || t.Text != "(" {
+		return "", false
 	}
-	i = skipSpace(toks, i+1)
-	if i >= len(toks) || toks[i].Text != ")" {
-		return 0, false
+	l.skipSpace()
+	col, ok := l.next()
+	if !ok || !(col.Kind == TokQuotedIdent || (col.Kind == TokWord && isPlainIdent(col.Text))) {
+		return "", false
 	}
-	return i + 1, true
+	l.skipSpace()
+	if t, ok := l.next(); !ok || t.Text != ")" {
+		return "", false
+	}
+	*lx = l
+	return col.Text, true
 }
 
-func skipSpace(toks []Token, i int) int {
-	for i < len(toks) && toks[i].Kind == TokSpace {
-		i++
+// emptyParens moves the lexer past "()" (spaces allowed inside) right after a zero-argument
+// macro, if that is what follows.
+func emptyParens(lx *lexer) {
+	l := *lx
+	if t, ok := l.next(); !ok || t.Text != "(" {
+		return
 	}
-	return i
+	l.skipSpace()
+	if t, ok := l.next(); !ok || t.Text != ")" {
+		return
+	}
+	*lx = l
 }
 
 // DurationLiteral writes d as a CQL duration literal, largest units first: 30s, 5m, 1h30m, 1d,

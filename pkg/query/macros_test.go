@@ -140,3 +140,53 @@ func TestTokensRoundTrip(t *testing.T) {
 		t.Errorf("kinds (-want +got):\n%s", diff)
 	}
 }
+
+// A negative value right after '-' must not turn into a "--" comment that hides the rest of
+// the line from Cassandra (and from the guard's second look).
+func TestExpandMacrosNegativeValues(t *testing.T) {
+	from := time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC) // -3600000 ms
+	to := time.Date(1969, 12, 31, 23, 30, 0, 0, time.UTC)  // -1800000 ms
+	tests := []struct {
+		name, cql, want string
+	}{
+		{"after minus", "SELECT a FROM t WHERE x = -$__timeFrom AND y = 1", "SELECT a FROM t WHERE x = - -3600000 AND y = 1"},
+		{"after minus, seconds", "SELECT a FROM t WHERE x = -$__unixEpochTo; DROP TABLE t", "SELECT a FROM t WHERE x = - -1800; DROP TABLE t"},
+		{"after minus with parentheses", "SELECT a FROM t WHERE x > -$__timeTo() AND y = 2", "SELECT a FROM t WHERE x > - -1800000 AND y = 2"},
+		{"after a space", "SELECT a FROM t WHERE x = - $__timeFrom", "SELECT a FROM t WHERE x = - -3600000"},
+		{"plain", "SELECT a FROM t WHERE x >= $__timeFrom AND y = 1", "SELECT a FROM t WHERE x >= -3600000 AND y = 1"},
+		{"word before", "SELECT a FROM t WHERE x = y$__unixEpochFrom", "SELECT a FROM t WHERE x = y-3600"},
+		{"word before a positive value", "SELECT a FROM t WHERE x = y$__interval_ms", "SELECT a FROM t WHERE x = y 60000"},
+		{"word after empty parentheses", "SELECT a FROM t LIMIT $__interval_ms()0", "SELECT a FROM t LIMIT 60000 0"},
+		{"dot after", "SELECT a FROM t WHERE x = $__timeFrom().5", "SELECT a FROM t WHERE x = -3600000 .5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ExpandMacros(tt.cql, from, to, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			// Every token of the input outside the macros is still there: no comment appeared.
+			in, _ := Tokens(tt.cql)
+			out, err := Tokens(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := countKind(in, TokComment), countKind(out, TokComment); a != b {
+				t.Errorf("%d comments in, %d out: %q", a, b, got)
+			}
+		})
+	}
+}
+
+func countKind(toks []Token, k TokenKind) int {
+	n := 0
+	for _, t := range toks {
+		if t.Kind == k {
+			n++
+		}
+	}
+	return n
+}

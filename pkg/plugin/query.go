@@ -45,7 +45,9 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 
 func (d *Datasource) resourceHandler() backend.CallResourceHandler {
 	d.resOnce.Do(func() {
-		d.resources = httpadapter.New(resources.NewHandler(d.Client))
+		// A resource call may connect and then query: bound it by both timeouts, as a query is.
+		timeout := d.settings.ConnectTimeout.Std() + d.settings.QueryTimeout.Std()
+		d.resources = httpadapter.New(resources.NewHandler(d.Client, resources.Options{Timeout: timeout}))
 	})
 	return d.resources
 }

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -25,27 +27,62 @@ const (
 	defaultValuesLimit   = 1000
 	maxValuesLimit       = 10000
 	defaultVariableLimit = 10000
+	// MaxVariableRows bounds the rows a variable query reads, whether or not they bring new
+	// values: a query that repeats one value over a whole table stops here.
+	MaxVariableRows = 100000
+	// MaxVariableBody bounds a POST /variable body: a CQL query and a time range.
+	MaxVariableBody = 1 << 20
 )
 
-// NewHandler returns the resource routes, relative to the mount point.
-func NewHandler(connect Connector) http.Handler {
-	h := &handler{connect: connect}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /keyspaces", h.keyspaces)
-	mux.HandleFunc("GET /tables", h.tables)
-	mux.HandleFunc("GET /columns", h.columns)
-	mux.HandleFunc("GET /measures", h.measures)
-	mux.HandleFunc("GET /values", h.values)
-	mux.HandleFunc("GET /variable", h.variable)
-	mux.HandleFunc("POST /variable", h.variable)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values or variable", r.URL.Path))
+// Options tune the resource handler. Zero values take the defaults.
+type Options struct {
+	// Timeout bounds each resource call, connecting included; 0 means only the caller's
+	// context bounds it.
+	Timeout time.Duration
+}
+
+// route is one resource and the methods it answers.
+type route struct {
+	methods []string
+	serve   http.HandlerFunc
+}
+
+// NewHandler returns the resource routes, relative to the mount point. A known resource
+// asked with another method answers 405 with an Allow header; an unknown one 404.
+func NewHandler(connect Connector, opts Options) http.Handler {
+	h := &handler{connect: connect, maxVariableRows: MaxVariableRows}
+	get := []string{http.MethodGet, http.MethodHead}
+	routes := map[string]route{
+		"/keyspaces": {get, h.keyspaces},
+		"/tables":    {get, h.tables},
+		"/columns":   {get, h.columns},
+		"/measures":  {get, h.measures},
+		"/values":    {get, h.values},
+		"/variable":  {[]string{http.MethodGet, http.MethodHead, http.MethodPost}, h.variable},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := routes[r.URL.Path]
+		if !ok {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values or variable", r.URL.Path))
+			return
+		}
+		if !slices.Contains(rt.methods, r.Method) {
+			w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s", r.Method, r.URL.Path, strings.Join(rt.methods, " or ")))
+			return
+		}
+		if opts.Timeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), opts.Timeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		rt.serve(w, r)
 	})
-	return mux
 }
 
 type handler struct {
-	connect Connector
+	connect         Connector
+	maxVariableRows int
 }
 
 func (h *handler) client(w http.ResponseWriter, r *http.Request) *cassandra.Client {
@@ -151,20 +188,27 @@ type VariableValue struct {
 }
 
 // variable runs a raw CQL SELECT and returns the first column as values and the second, if
-// any, as their display text. Macros are expanded with the optional from/to (epoch ms).
+// any, as their display text. Macros ($__timeFilter, $__timeFrom, ...) are expanded with the
+// time range from/to (epoch ms), from the body of a POST or the URL; default the last 6 h.
 func (h *handler) variable(w http.ResponseWriter, r *http.Request) {
 	cql := r.URL.Query().Get("query")
+	var bodyFrom, bodyTo *int64
 	if r.Method == http.MethodPost && cql == "" {
 		var body struct {
 			Query string `json:"query"`
-			From  int64  `json:"from"`
-			To    int64  `json:"to"`
+			From  *int64 `json:"from"`
+			To    *int64 `json:"to"`
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
-			writeError(w, http.StatusBadRequest, "body must be JSON like {\"query\": \"SELECT ...\"}: "+err.Error())
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxVariableBody)).Decode(&body); err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes: send a shorter query", mb.Limit))
+				return
+			}
+			writeError(w, http.StatusBadRequest, "body must be JSON like {\"query\": \"SELECT ...\", \"from\": <epoch ms>, \"to\": <epoch ms>}: "+err.Error())
 			return
 		}
-		cql = body.Query
+		cql, bodyFrom, bodyTo = body.Query, body.From, body.To
 	}
 	if cql == "" {
 		writeError(w, http.StatusBadRequest, `parameter "query" is required: a CQL SELECT whose first column gives the values`)
@@ -182,6 +226,16 @@ func (h *handler) variable(w http.ResponseWriter, r *http.Request) {
 	} else if v != nil {
 		to = *v
 	}
+	if bodyFrom != nil {
+		from = time.UnixMilli(*bodyFrom).UTC()
+	}
+	if bodyTo != nil {
+		to = time.UnixMilli(*bodyTo).UTC()
+	}
+	if to.Before(from) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("the time range ends (%s) before it starts (%s): swap from and to", to.Format(time.RFC3339), from.Format(time.RFC3339)))
+		return
+	}
 	limit, ok := intParam(w, r, "limit", defaultVariableLimit, defaultVariableLimit)
 	if !ok {
 		return
@@ -195,12 +249,27 @@ func (h *handler) variable(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	vals, err := VariableValues(r.Context(), c, stmt, limit)
+	vals, err := variableValues(r.Context(), c, stmt, limit, h.maxVariableRows)
 	respond(w, vals, err)
 }
 
-// VariableValues runs a vetted SELECT and returns its first two columns as variable options.
+// VariableValues runs a vetted SELECT and returns its first two columns as variable options:
+// at most limit distinct values, from at most MaxVariableRows rows.
 func VariableValues(ctx context.Context, c *cassandra.Client, stmt string, limit int) ([]VariableValue, error) {
+	return variableValues(ctx, c, stmt, limit, MaxVariableRows)
+}
+
+// TooManyRowsError says a variable query read its row bound without reaching its value limit.
+type TooManyRowsError struct {
+	Rows, Values int
+}
+
+func (e *TooManyRowsError) Error() string {
+	return fmt.Sprintf("the variable query read %d rows and found only %d distinct values before stopping: "+
+		"select fewer rows (SELECT DISTINCT on partition key columns, a WHERE clause or a LIMIT)", e.Rows, e.Values)
+}
+
+func variableValues(ctx context.Context, c *cassandra.Client, stmt string, limit, maxRows int) ([]VariableValue, error) {
 	rows := c.Query(ctx, stmt, nil, cassandra.QueryOptions{})
 	decs := cassandra.Decoders(rows.Columns())
 	var dests []any
@@ -209,9 +278,14 @@ func VariableValues(ctx context.Context, c *cassandra.Client, stmt string, limit
 	}
 	out := []VariableValue{}
 	seen := map[string]bool{}
+	read := 0
 	for len(out) < limit && rows.Next(dests...) {
 		if len(decs) == 0 {
 			break
+		}
+		if read++; read > maxRows {
+			_ = rows.Close()
+			return nil, &TooManyRowsError{Rows: maxRows, Values: len(out)}
 		}
 		v, ok := decs[0].Text()
 		if !ok || seen[v] {
@@ -293,6 +367,8 @@ func ErrorStatus(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &nf):
 		return http.StatusNotFound
+	case errors.As(err, new(*TooManyRowsError)):
+		return http.StatusBadRequest
 	case errors.As(err, &qe), errors.As(err, &se):
 		return http.StatusBadRequest
 	case errors.As(err, &ce):

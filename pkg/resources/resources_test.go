@@ -3,6 +3,7 @@ package resources
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +38,7 @@ func testServer(t *testing.T) *httptest.Server {
 			}
 		}
 	}
-	srv := httptest.NewServer(NewHandler(func(context.Context) (*cassandra.Client, error) { return c, nil }))
+	srv := httptest.NewServer(NewHandler(func(context.Context) (*cassandra.Client, error) { return c, nil }, Options{}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -114,5 +115,142 @@ func TestResourceRoutes(t *testing.T) {
 	// The table is still there after the refused DROP.
 	if status, _ := get(t, srv.URL+"/columns?keyspace=resources_test&table=raw_counter"); status != 200 {
 		t.Fatalf("table gone after a refused DROP: %d", status)
+	}
+}
+
+func do(t *testing.T, method, url, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// A known resource asked with a method it does not answer is a 405 that says which methods
+// it does answer; an unknown resource stays a 404 whatever the method.
+func TestResourceMethods(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(func(context.Context) (*cassandra.Client, error) {
+		return nil, errors.New("no Cassandra in this test")
+	}, Options{}))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodDelete, "/keyspaces", 405, "GET, HEAD"},
+		{http.MethodPost, "/tables", 405, "GET, HEAD"},
+		{http.MethodPut, "/variable", 405, "GET, HEAD, POST"},
+		{http.MethodDelete, "/values", 405, "GET, HEAD"},
+		{http.MethodDelete, "/nothing", 404, ""},
+		{http.MethodGet, "/nothing", 404, ""},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := do(t, tt.method, srv.URL+tt.path, "")
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if got := resp.Header.Get("Allow"); got != tt.allow {
+				t.Errorf("Allow %q, want %q", got, tt.allow)
+			}
+			var e map[string]string
+			if err := json.Unmarshal([]byte(body), &e); err != nil || e["error"] == "" {
+				t.Errorf("want {\"error\": ...}, got %s", body)
+			}
+		})
+	}
+}
+
+func TestVariableBody(t *testing.T) {
+	srv := testServer(t)
+	// The rows sit at 2026-01-01T00:00:00Z; the body's from/to decide whether
+	// $__timeFilter keeps them.
+	q := `SELECT metric_name FROM resources_test.raw_counter WHERE environment = 'prod' AND application = 'api' AND metric_name = 'a.count' AND $__timeFilter(metric_timestamp)`
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	body := func(from, to int64) string {
+		b, _ := json.Marshal(map[string]any{"query": q, "from": from, "to": to})
+		return string(b)
+	}
+	for _, tt := range []struct {
+		name     string
+		from, to int64
+		want     []VariableValue
+	}{
+		{"range holding the row", at - 1000, at + 1000, []VariableValue{{Text: "a.count", Value: "a.count"}}},
+		{"range before the row", at - 2000, at - 1000, []VariableValue{}},
+		{"range starting after the row", at + 1, at + 1000, []VariableValue{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := do(t, http.MethodPost, srv.URL+"/variable", body(tt.from, tt.to))
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			var got []VariableValue
+			if err := json.Unmarshal([]byte(b), &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A range that ends before it starts is the caller's mistake.
+	resp, b := do(t, http.MethodPost, srv.URL+"/variable", body(at+1000, at-1000))
+	if resp.StatusCode != 400 || !strings.Contains(b, "before it starts") {
+		t.Fatalf("reversed range: %d %s", resp.StatusCode, b)
+	}
+
+	// A body over the bound is 413, not a JSON error.
+	big := `{"query": "SELECT metric_name FROM resources_test.raw_counter WHERE metric_name = '` + strings.Repeat("x", MaxVariableBody) + `'"}`
+	resp, b = do(t, http.MethodPost, srv.URL+"/variable", big)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(b, "larger than") {
+		t.Fatalf("oversized body: %d %.200s", resp.StatusCode, b)
+	}
+}
+
+// Rows that repeat one value still count against the row bound.
+func TestVariableRowBound(t *testing.T) {
+	testServer(t) // the table and its 4 rows, all of application 'api'
+	c := cassandratest.Client(t)
+	stmt := `SELECT application FROM resources_test.raw_counter`
+	vals, err := variableValues(context.Background(), c, stmt, 10, 4)
+	if err != nil {
+		t.Fatalf("4 rows within a bound of 4: %v", err)
+	}
+	if diff := cmp.Diff([]VariableValue{{Text: "api", Value: "api"}}, vals); diff != "" {
+		t.Fatalf("values (-want +got):\n%s", diff)
+	}
+	_, err = variableValues(context.Background(), c, stmt, 10, 3)
+	var tm *TooManyRowsError
+	if !errors.As(err, &tm) || tm.Rows != 3 || tm.Values != 1 {
+		t.Fatalf("want TooManyRowsError after 3 rows with 1 value, got %v", err)
+	}
+	if ErrorStatus(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "SELECT DISTINCT") {
+		t.Fatalf("status %d, message %q: want 400 saying what to change", ErrorStatus(err), err)
+	}
+}
+
+// Options.Timeout bounds a call even when the connector would wait forever.
+func TestResourceTimeout(t *testing.T) {
+	connect := func(ctx context.Context) (*cassandra.Client, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	srv := httptest.NewServer(NewHandler(connect, Options{Timeout: 50 * time.Millisecond}))
+	t.Cleanup(srv.Close)
+	resp, body := do(t, http.MethodGet, srv.URL+"/keyspaces", "")
+	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(body, "deadline") {
+		t.Fatalf("status %d, want 504: %s", resp.StatusCode, body)
 	}
 }

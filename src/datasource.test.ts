@@ -190,14 +190,26 @@ describe('variables, metricFindQuery and ad hoc filters', () => {
     ]);
   });
 
-  it('accepts variable queries saved as a bare string', async () => {
+  // Dashboards hold variable queries in three shapes; provisioning files mostly use {query}.
+  it.each([
+    ['a plain string', 'SELECT app FROM apps WHERE env = $env'],
+    ['{query}', { refId: 'v', query: 'SELECT app FROM apps WHERE env = $env' }],
+    ['{rawCql}', { refId: 'v', rawCql: 'SELECT app FROM apps WHERE env = $env' }],
+  ])('runs variable queries saved as %s, through metricFindQuery and the variable support', async (_, saved) => {
     const { ds, getResource } = makeDataSource();
-    await ds.metricFindQuery('SELECT app FROM apps');
-    expect(getResource).toHaveBeenCalledWith('variable', {
-      query: 'SELECT app FROM apps',
-      from: undefined,
-      to: undefined,
-    });
+    expect(await ds.metricFindQuery(saved)).toHaveLength(2);
+    const variables = ds.variables as unknown as {
+      query: (r: unknown) => import('rxjs').Observable<{ data: Array<import('@grafana/data').DataFrame> }>;
+    };
+    const response = await lastValueFrom(variables.query({ targets: [saved], scopedVars: {} }));
+    expect(response.data[0].length).toBe(2);
+    expect(getResource).toHaveBeenCalledTimes(2);
+    for (const call of getResource.mock.calls) {
+      expect(call).toEqual([
+        'variable',
+        { query: "SELECT app FROM apps WHERE env = 'prod'", from: undefined, to: undefined },
+      ]);
+    }
   });
 
   it('does not call the backend for an empty variable query', async () => {

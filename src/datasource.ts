@@ -20,9 +20,11 @@ import {
   partitionKeyColumns,
   ResourceClient,
 } from './resources';
-import { formatCqlValue, interpolateQuery, isRunnable, queryModeOf, ReplaceFn } from './templating';
-import { CassandraOptions, CassandraQuery, CassandraVariableQuery, DEFAULT_QUERY, VariableValue } from './types';
-import { CassandraVariableSupport, variableCql } from './variables';
+import { interpolateCql } from './cqlTemplate';
+import { interpolateQuery, isRunnable, queryModeOf, ReplaceFn } from './templating';
+import { CassandraOptions, CassandraQuery, DEFAULT_QUERY, SavedVariableQuery, VariableValue } from './types';
+import { variableCql } from './variableQuery';
+import { CassandraVariableSupport } from './variables';
 
 export class DataSource extends DataSourceWithBackend<CassandraQuery, CassandraOptions> implements ResourceClient {
   readonly defaultKeyspace?: string;
@@ -68,7 +70,7 @@ export class DataSource extends DataSourceWithBackend<CassandraQuery, CassandraO
 
   /** Runs a variable query, with dashboard variables in the CQL formatted as CQL literals. */
   fetchVariableValues(rawCql: string, scopedVars?: ScopedVars, range?: TimeRange): Promise<VariableValue[]> {
-    const cql = this.replace(rawCql, scopedVars ?? {}, formatCqlValue).trim();
+    const cql = interpolateCql(rawCql, this.replace, scopedVars ?? {}).trim();
     if (!cql) {
       return Promise.resolve([]);
     }
@@ -76,7 +78,7 @@ export class DataSource extends DataSourceWithBackend<CassandraQuery, CassandraO
   }
 
   async metricFindQuery(
-    query: CassandraVariableQuery | string,
+    query: SavedVariableQuery,
     options?: LegacyMetricFindQueryOptions
   ): Promise<MetricFindValue[]> {
     const values = await this.fetchVariableValues(variableCql(query), options?.scopedVars, options?.range);

@@ -1,20 +1,8 @@
 import { fakeTemplateSrv } from './testUtils/fakeTemplateSrv';
-import { adHocToFilters, expandValue, formatCqlValue, queryModeOf } from './templating';
+import { adHocToFilters, expandValue, queryModeOf } from './templating';
 
 const srv = fakeTemplateSrv({ env: 'prod', apps: ['api', 'web'] });
 const replace = srv.replace.bind(srv);
-
-describe('formatCqlValue', () => {
-  it('quotes text, doubles quotes, keeps numbers and lists multi-values', () => {
-    expect(formatCqlValue("O'Brien'); DROP TABLE x; --")).toBe("'O''Brien''); DROP TABLE x; --'");
-    expect(formatCqlValue('42')).toBe('42');
-    expect(formatCqlValue('-1.5e3')).toBe('-1.5e3');
-    expect(formatCqlValue('42 OR 1=1')).toBe("'42 OR 1=1'");
-    expect(formatCqlValue(['a', "b'c", '7'])).toBe("'a', 'b''c', 7");
-    expect(formatCqlValue([])).toBe("''");
-    expect(formatCqlValue(undefined)).toBe("''");
-  });
-});
 
 describe('expandValue', () => {
   it('expands a whole multi-value reference and interpolates embedded ones as text', () => {

@@ -1,33 +1,10 @@
 import { AdHocVariableFilter, ScopedVars } from '@grafana/data';
 
-import { isVariableReference, quoteLiteral } from './queryBuilder/preview';
+import { interpolateCql, ReplaceFn } from './cqlTemplate';
+import { isVariableReference } from './queryBuilder/preview';
 import { CassandraQuery, ColumnInfo, FilterOp, QueryFilter } from './types';
 
-/** The shape of templateSrv.replace, injected so that these helpers stay pure. */
-export type ReplaceFn = (
-  target: string | undefined,
-  scopedVars?: ScopedVars,
-  format?: string | ((value: unknown) => string)
-) => string;
-
-const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
-
-function cqlLiteral(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return NUMBER.test(text) ? text : quoteLiteral(text);
-}
-
-/**
- * Formats a variable's value for raw CQL: text becomes a single-quoted literal with `'` doubled so a
- * value can never end the literal early, numbers stay bare, and multi-value selections become a
- * list body (`'a', 'b'`) for `IN ($var)`. `${var:raw}` and `${var:sqlstring}` still apply when written.
- */
-export function formatCqlValue(value: unknown): string {
-  if (Array.isArray(value)) {
-    return value.length === 0 ? "''" : value.map(cqlLiteral).join(', ');
-  }
-  return cqlLiteral(value);
-}
+export type { ReplaceFn };
 
 /**
  * Interpolates one builder value. When the whole value is a single variable reference, a multi-value
@@ -140,7 +117,7 @@ export function interpolateQuery(query: CassandraQuery, opts: InterpolateOptions
   }
 
   if (mode === 'cql') {
-    out.rawCql = replace(query.rawCql ?? '', scopedVars, formatCqlValue);
+    out.rawCql = interpolateCql(query.rawCql ?? '', replace, scopedVars);
     return out;
   }
 

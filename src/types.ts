@@ -76,10 +76,19 @@ export const DEFAULT_QUERY: Partial<CassandraQuery> = {
   format: 'time_series',
 };
 
-/** Query of a dashboard variable: one CQL SELECT whose first column gives the values. */
+/**
+ * Query of a dashboard variable: one CQL SELECT whose first column gives the values. The editor
+ * saves `{rawCql}`; dashboards may also hold `{query}` (the shape most data sources and
+ * provisioning files use) or, from old dashboards, a plain string. All three are read.
+ */
 export interface CassandraVariableQuery extends DataQuery {
   rawCql?: string;
+  /** Read for saved dashboards; the editor saves `rawCql`. */
+  query?: string;
 }
+
+/** A variable query in any saved shape. */
+export type SavedVariableQuery = CassandraVariableQuery | string | undefined | null;
 
 export const CONSISTENCY_LEVELS = [
   'ANY',

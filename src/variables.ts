@@ -1,15 +1,15 @@
 import { createDataFrame, CustomVariableSupport, DataQueryRequest, DataQueryResponse, FieldType } from '@grafana/data';
 import { from, Observable } from 'rxjs';
 
-import { VariableQueryEditor } from './components/VariableQueryEditor';
-import type { DataSource } from './datasource';
+import { VariableQueryEditor, VariableValuesSource } from './components/VariableQueryEditor';
 import { CassandraVariableQuery, VariableValue } from './types';
+import { variableCql } from './variableQuery';
 
 /** Query variables: a CQL SELECT answered by the backend's `variable` resource. */
-export class CassandraVariableSupport extends CustomVariableSupport<DataSource, CassandraVariableQuery> {
+export class CassandraVariableSupport extends CustomVariableSupport<VariableValuesSource, CassandraVariableQuery> {
   editor = VariableQueryEditor;
 
-  constructor(private readonly datasource: DataSource) {
+  constructor(private readonly datasource: VariableValuesSource) {
     super();
   }
 
@@ -20,11 +20,6 @@ export class CassandraVariableSupport extends CustomVariableSupport<DataSource, 
         .then((values) => ({ data: [toFrame(values)] }))
     );
   }
-}
-
-/** The CQL of a variable query; variables saved before this editor existed may hold a bare string. */
-export function variableCql(query: CassandraVariableQuery | string | undefined): string {
-  return typeof query === 'string' ? query : (query?.rawCql ?? '');
 }
 
 // Grafana reads variable options from fields named `text` and `value`.

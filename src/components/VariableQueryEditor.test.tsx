@@ -65,6 +65,23 @@ describe('VariableQueryEditor', () => {
     expect(screen.getByText('only SELECT statements are allowed')).toBeInTheDocument();
   });
 
+  it.each([
+    ['{query}', { refId: 'v', query: 'SELECT environment FROM apps' }],
+    ['a plain string', 'SELECT environment FROM apps'],
+  ])('opens a query saved as %s and saves {refId, rawCql} with the same text', async (_, saved) => {
+    const { ds } = mockDataSource();
+    const onChange = jest.fn();
+    render(<VariableQueryEditor datasource={ds} query={saved} onChange={onChange} onRunQuery={jest.fn()} />);
+    const editor = screen.getByLabelText('CQL editor');
+    expect((editor as HTMLTextAreaElement).value).toBe('SELECT environment FROM apps');
+    fireEvent.change(editor, { target: { value: 'SELECT environment FROM apps LIMIT 5' } });
+    await act(async () => {
+      fireEvent.blur(editor);
+    });
+    const refId = typeof saved === 'string' ? 'CassandraVariableQuery' : 'v';
+    expect(onChange).toHaveBeenCalledWith({ refId, rawCql: 'SELECT environment FROM apps LIMIT 5' });
+  });
+
   it('cannot preview an empty query', () => {
     const { ds } = mockDataSource();
     render(<VariableQueryEditor datasource={ds} query={{ refId: 'v' }} onChange={jest.fn()} onRunQuery={jest.fn()} />);

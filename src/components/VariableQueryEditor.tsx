@@ -1,13 +1,24 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, QueryEditorProps } from '@grafana/data';
+import { DataSourceApi, GrafanaTheme2, QueryEditorProps, ScopedVars, TimeRange } from '@grafana/data';
 import { Alert, Button, CodeEditor, Field, Stack, Tag, Text, useStyles2 } from '@grafana/ui';
 
-import type { DataSource } from '../datasource';
 import { resourceErrorMessage } from '../resources';
-import { CassandraOptions, CassandraQuery, CassandraVariableQuery, VariableValue } from '../types';
+import { CassandraOptions, CassandraQuery, CassandraVariableQuery, SavedVariableQuery, VariableValue } from '../types';
+import { canonicalVariableQuery } from '../variableQuery';
 
-type Props = QueryEditorProps<DataSource, CassandraQuery, CassandraOptions, CassandraVariableQuery>;
+/** What the editor needs of the data source (an interface, so that it does not import the class). */
+export interface VariableValuesSource extends DataSourceApi<CassandraQuery, CassandraOptions> {
+  fetchVariableValues(rawCql: string, scopedVars?: ScopedVars, range?: TimeRange): Promise<VariableValue[]>;
+}
+
+// Saved dashboards may hold the variable query as `{query}` or a plain string as well.
+type Props = Omit<
+  QueryEditorProps<VariableValuesSource, CassandraQuery, CassandraOptions, CassandraVariableQuery>,
+  'query'
+> & {
+  query: SavedVariableQuery;
+};
 
 const PREVIEW_COUNT = 20;
 
@@ -16,11 +27,13 @@ interface Preview {
   error?: string;
 }
 
-/** Editor for query variables: a CQL SELECT, with a preview of the first values it returns. */
+/**
+ * Editor for query variables: a CQL SELECT, with a preview of the first values it returns. It opens
+ * any saved shape and saves `{refId, rawCql}`.
+ */
 export function VariableQueryEditor({ query: saved, datasource, onChange, range }: Props) {
   const styles = useStyles2(getStyles);
-  const query: CassandraVariableQuery =
-    typeof saved === 'string' ? { refId: 'CassandraVariableQuery', rawCql: saved } : saved;
+  const query = canonicalVariableQuery(saved);
   const [preview, setPreview] = useState<Preview | undefined>();
   const [loading, setLoading] = useState(false);
 

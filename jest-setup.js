@@ -2,9 +2,19 @@
 import './.config/jest-setup';
 import { configure } from '@testing-library/react';
 
+// i18next (through @grafana/i18n) prints a sponsor notice on its first init, once per test file;
+// this is its documented switch for turning that off.
+process.env.I18NEXT_NO_SUPPORT_NOTICE = '1';
+
 // Role queries otherwise compute every element's visibility with getComputedStyle, which is very
 // slow on the large DOM of a full query editor.
 configure({ defaultHidden: true });
+
+// Every Combobox keeps its closed menu mounted and floating-ui's autoUpdate positions it on mount,
+// reading the computed style of each ancestor; jsdom answers each read by matching every emotion
+// rule, so a full query editor spent about 2 s per render there. jsdom has no layout, so the
+// positions mean nothing: menus and tooltips are left unpositioned.
+jest.mock('@floating-ui/dom', () => ({ ...jest.requireActual('@floating-ui/dom'), autoUpdate: () => () => {} }));
 
 // Combobox measures option text on a canvas and sizes its virtual list from element boxes;
 // jsdom has neither, so give both plausible values.

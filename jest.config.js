@@ -7,8 +7,6 @@ const swcTransform = base.transform['^.+\\.(t|j)sx?$'];
 
 module.exports = {
   ...base,
-  // Full editors built from @grafana/ui render slowly in jsdom on a busy two-core machine.
-  testTimeout: 30000,
   transform: {
     ...base.transform,
     // Some of @grafana/data's dependencies (d3-*) ship only ES modules as .mjs files.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -121,20 +122,8 @@ func New(spec Spec) (*Binner, error) {
 
 	b := &Binner{spec: spec, fill: fill, series: map[string]*Series{}}
 	b.spec.Columns = slices.Clone(spec.Columns)
-	b.wMs = spec.Width.Milliseconds()
-	b.fromMs = ceilMillis(spec.From)
-	b.toMs = ceilMillis(spec.To)
-	if b.toMs < b.fromMs {
-		b.toMs = b.fromMs
-	}
-	b.startMs = floorDiv(b.fromMs, b.wMs) * b.wMs
-	if b.toMs > b.fromMs {
-		n := floorDiv(b.toMs-1, b.wMs) - floorDiv(b.fromMs, b.wMs) + 1
-		if n > int64(maxBins) {
-			return nil, fmt.Errorf("the time range %s to %s at an interval of %v needs %d bins, more than the limit of %d: widen the interval or narrow the time range",
-				spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339), spec.Width, n, maxBins)
-		}
-		b.nbins = int(n)
+	if err := b.window(spec, int64(maxBins)); err != nil {
+		return nil, err
 	}
 
 	seen := map[Output]bool{}
@@ -177,14 +166,69 @@ func New(spec Spec) (*Binner, error) {
 	return b, nil
 }
 
+// window sets the window in ms and the bins covering it. The arithmetic is checked: a window
+// of hundreds of millions of years at 1ms must be refused, not wrap to a negative bin count.
+func (b *Binner) window(spec Spec, maxBins int64) error {
+	var ok1, ok2 bool
+	b.wMs = spec.Width.Milliseconds()
+	b.fromMs, ok1 = ceilMillis(spec.From)
+	b.toMs, ok2 = ceilMillis(spec.To)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("the time range %s to %s is outside what millisecond timestamps can hold: narrow the time range",
+			spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339))
+	}
+	if b.toMs < b.fromMs {
+		b.toMs = b.fromMs
+	}
+	lo := floorDiv(b.fromMs, b.wMs)
+	if lo < math.MinInt64/b.wMs { // lo*w would wrap: the first bin starts before any timestamp
+		return fmt.Errorf("the time range starting %s is too early for an interval of %v: narrow the time range",
+			spec.From.UTC().Format(time.RFC3339), spec.Width)
+	}
+	b.startMs = lo * b.wMs
+	if b.toMs == b.fromMs {
+		return nil
+	}
+	hi := floorDiv(b.toMs-1, b.wMs)
+	// hi >= lo, so the unsigned difference is exact even when hi-lo overflows int64.
+	span := uint64(hi) - uint64(lo)
+	if span >= uint64(maxBins) {
+		n := strconv.FormatUint(span, 10)
+		if span < math.MaxUint64 {
+			n = strconv.FormatUint(span+1, 10)
+		}
+		return fmt.Errorf("the time range %s to %s at an interval of %v needs %s bins, more than the limit of %d: widen the interval or narrow the time range",
+			spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339), spec.Width, n, maxBins)
+	}
+	n := int64(span) + 1
+	// Series.Add indexes bins by (t - start) / width for t < To: that difference must fit.
+	if uint64(b.toMs-1)-uint64(b.startMs) > math.MaxInt64 {
+		return fmt.Errorf("the time range %s to %s spans more milliseconds than an int64 holds: narrow the time range",
+			spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339))
+	}
+	b.nbins = int(n)
+	return nil
+}
+
+// Earliest and latest instants whose milliseconds since the epoch fit in an int64, one ms
+// short at the top so that rounding up still fits.
+var (
+	minMillisTime = time.UnixMilli(math.MinInt64)
+	maxMillisTime = time.UnixMilli(math.MaxInt64 - 1)
+)
+
 // ceilMillis rounds t up to whole milliseconds, so that for integer ms
-// timestamps t >= From and t < To keep their meaning.
-func ceilMillis(t time.Time) int64 {
+// timestamps t >= From and t < To keep their meaning. It reports false when t
+// is too far from 1970 for an int64 of milliseconds.
+func ceilMillis(t time.Time) (int64, bool) {
+	if t.Before(minMillisTime) || t.After(maxMillisTime) {
+		return 0, false
+	}
 	ms := t.UnixMilli()
 	if t.Nanosecond()%int(time.Millisecond) != 0 {
 		ms++
 	}
-	return ms
+	return ms, true
 }
 
 // floorDiv is division rounding toward minus infinity, so that times before

@@ -511,3 +511,53 @@ func TestAddDoesNotAllocate(t *testing.T) {
 		t.Errorf("Add allocates %v times per call, want 0", allocs)
 	}
 }
+
+// Windows so long that the bin count or the first bin's start does not fit in an int64 are
+// refused with an error, not wrapped into a negative count that passes the limit.
+func TestNewRefusesOverflowingWindows(t *testing.T) {
+	cols := []Column{{"v", []Agg{AggAvg, AggP99}}}
+	tests := []struct {
+		name     string
+		from, to time.Time
+		width    time.Duration
+		maxBins  int
+		want     string
+	}{
+		{"±5e18 ms at 1ms", time.UnixMilli(-5e18), time.UnixMilli(5e18), time.Millisecond, 0, "needs 10000000000000000000 bins"},
+		{"±MaxInt64 ms at 2ms", time.UnixMilli(-math.MaxInt64), time.UnixMilli(math.MaxInt64 - 1), 2 * time.Millisecond, 0, "widen the interval"},
+		{"±MaxInt64 ms at 1ms", time.UnixMilli(-math.MaxInt64), time.UnixMilli(math.MaxInt64 - 1), time.Millisecond, 0, "needs 18446744073709551613 bins"},
+		{"more milliseconds than an int64", time.UnixMilli(-1 << 62), time.UnixMilli(math.MaxInt64 - 1), time.Hour, math.MaxInt, "spans more milliseconds than an int64 holds"},
+		{"first bin starts before the earliest timestamp", time.UnixMilli(math.MinInt64 + 1), time.UnixMilli(math.MinInt64 + 10), 3 * time.Millisecond, 0, "too early"},
+		{"beyond millisecond timestamps", time.Date(-300_000_000, 1, 1, 0, 0, 0, 0, time.UTC), t0, 24 * time.Hour, 0, "outside what millisecond timestamps can hold"},
+		{"end beyond millisecond timestamps", t0, time.Date(300_000_000, 1, 1, 0, 0, 0, 0, time.UTC), 24 * time.Hour, 0, "outside what millisecond timestamps can hold"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := New(Spec{From: tt.from, To: tt.to, Width: tt.width, Columns: cols, MaxBins: tt.maxBins})
+			if err == nil {
+				t.Fatalf("New accepted the window with %d bins", b.NumBins())
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+	// The largest windows that fit still work, and their bins hold points at both ends.
+	from, to := time.UnixMilli(-1<<62), time.UnixMilli(1<<62-1<<55)
+	b := mustNew(t, Spec{From: from, To: to, Width: MaxAutoWidth, Columns: cols, MaxBins: 1 << 21})
+	s := b.Series("s", nil)
+	s.Add(from.UnixMilli(), 0, 1)
+	s.Add(to.UnixMilli()-1, 0, 2)
+	if s.dropped != 0 || b.NumBins() < 2 {
+		t.Fatalf("dropped %d points of 2 over %d bins", s.dropped, b.NumBins())
+	}
+	var got []float64
+	for _, v := range b.Results()[0].Values[0] {
+		if v != nil {
+			got = append(got, *v)
+		}
+	}
+	if diff := cmp.Diff([]float64{1, 2}, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
+	}
+}

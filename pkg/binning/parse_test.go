@@ -1,6 +1,7 @@
 package binning
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -263,5 +264,40 @@ func TestFillSDK(t *testing.T) {
 	}
 	if _, err := FillFromSDK(&data.FillMissing{Mode: 42}); err == nil {
 		t.Error("FillFromSDK(mode 42) gave no error")
+	}
+}
+
+// Windows longer than time.Duration can hold (about 292 years) get a positive width that a
+// Spec accepts, not one wrapped negative.
+func TestAutoWidthLongWindows(t *testing.T) {
+	tests := []struct {
+		name     string
+		from, to time.Time
+		mdp      int64
+	}{
+		{"0001 to 2026, 1 point", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+		{"0001 to 2026, 2 points", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 2},
+		{"0001 to 2026, 1000 points", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1000},
+		{"±2^52 ms (142,000 years), 1 point", time.UnixMilli(-1 << 52), time.UnixMilli(1 << 52), 1},
+		{"1700 to 2000 (just over 292 years), 1 point", time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := AutoWidth(tt.from, tt.to, 0, tt.mdp)
+			if w <= 0 || w > MaxAutoWidth || w%week != 0 {
+				t.Fatalf("AutoWidth = %v, want a positive whole number of weeks up to %v", w, MaxAutoWidth)
+			}
+			b, err := New(Spec{From: tt.from, To: tt.to, Width: w, Columns: []Column{{"v", []Agg{AggAvg}}}})
+			if err != nil {
+				t.Fatalf("width %v: %v", w, err)
+			}
+			if AutoWidth(time.UnixMilli(-math.MaxInt64), time.UnixMilli(math.MaxInt64-1), 0, tt.mdp) != MaxAutoWidth {
+				t.Errorf("the longest window does not get the widest width")
+			}
+			// Within the cap, the width honours maxDataPoints as for short windows.
+			if span := tt.to.Sub(tt.from); w < MaxAutoWidth && span < math.MaxInt64 && int64(b.NumBins()) > max(tt.mdp, 2) {
+				t.Errorf("width %v gives %d bins for %d points", w, b.NumBins(), tt.mdp)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package binning
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,8 @@ var niceWidths = []time.Duration{
 // 7d to the next multiple of 7d, and to the step after that when a window not
 // aligned to the width would touch more than maxDataPoints bins.
 // maxDataPoints <= 0 means DefaultMaxDataPoints; a negative interval or an
-// empty window contributes nothing.
+// empty window contributes nothing. The width never exceeds MaxAutoWidth, so a
+// window of centuries gets a few more bins than asked, never a negative width.
 func AutoWidth(from, to time.Time, interval time.Duration, maxDataPoints int64) time.Duration {
 	if maxDataPoints <= 0 {
 		maxDataPoints = DefaultMaxDataPoints
@@ -46,39 +48,73 @@ func AutoWidth(from, to time.Time, interval time.Duration, maxDataPoints int64) 
 	if interval > target {
 		target = interval
 	}
-	if span := to.Sub(from); span > 0 {
-		// Round the division up so that span/width never exceeds maxDataPoints.
-		per := span / time.Duration(maxDataPoints)
-		if per*time.Duration(maxDataPoints) < span {
-			per++
-		}
-		if per > target {
-			target = per
-		}
+	if per, ok := perPoint(from, to, maxDataPoints); !ok {
+		return MaxAutoWidth // the window is longer than maxDataPoints of the widest width
+	} else if per > target {
+		target = per
+	}
+	if target >= MaxAutoWidth {
+		return MaxAutoWidth
 	}
 	// A window not aligned to the width touches one bin more than span/width: take the next
 	// step then, so the panel never gets more points than it asked for.
 	fits := func(w time.Duration) bool {
-		return maxDataPoints == 1 || to.Sub(from) <= 0 || binsCovering(from, to, w) <= maxDataPoints
+		return maxDataPoints == 1 || !to.After(from) || binsCoveringLessOne(from, to, w) < uint64(maxDataPoints)
 	}
 	for _, w := range niceWidths {
 		if w >= target && fits(w) {
 			return w
 		}
 	}
-	w := (target + week - 1) / week * week
-	for !fits(w) {
+	w := (target + week - 1) / week * week // no overflow: target < MaxAutoWidth
+	for w < MaxAutoWidth && !fits(w) {
 		w += week
 	}
 	return w
 }
 
-// binsCovering counts the epoch-aligned bins of width w that [from, to) touches.
-func binsCovering(from, to time.Time, w time.Duration) int64 {
+// MaxAutoWidth is the widest width AutoWidth picks: the most whole weeks a time.Duration
+// holds (about 292 years). Wider windows get more bins than maxDataPoints rather than a
+// width that overflows.
+const MaxAutoWidth = math.MaxInt64 / week * week
+
+// perPoint is the window divided by maxDataPoints, rounded up so that span/width never
+// exceeds maxDataPoints. It works in milliseconds because time.Time.Sub saturates at about
+// 292 years; ok is false when the result is wider than MaxAutoWidth.
+func perPoint(from, to time.Time, maxDataPoints int64) (time.Duration, bool) {
+	if !to.After(from) {
+		return 0, true
+	}
+	if span := to.Sub(from); span < math.MaxInt64 {
+		per := span / time.Duration(maxDataPoints)
+		if per*time.Duration(maxDataPoints) < span {
+			per++
+		}
+		return per, true
+	}
+	// Both ends as whole seconds: the span is then exact as an unsigned count, whatever
+	// the years (a time.Time spans far more than an int64 of nanoseconds).
+	secs := uint64(to.Unix()) - uint64(from.Unix()) + 1
+	perSecs := secs / uint64(maxDataPoints)
+	if perSecs*uint64(maxDataPoints) < secs {
+		perSecs++
+	}
+	if perSecs > uint64(MaxAutoWidth/time.Second) {
+		return 0, false
+	}
+	return time.Duration(perSecs) * time.Second, true
+}
+
+// binsCoveringLessOne counts the epoch-aligned bins of width w that [from, to) touches, less one
+// (so that the count cannot overflow).
+func binsCoveringLessOne(from, to time.Time, w time.Duration) uint64 {
 	wm := w.Milliseconds()
 	first := floorDiv(from.UnixMilli(), wm)
 	last := floorDiv(to.UnixMilli()-1, wm)
-	return last - first + 1
+	if last < first {
+		return 0
+	}
+	return uint64(last) - uint64(first)
 }
 
 // ParseWidth parses a fixed bin width: a Go duration ("500ms", "30s",

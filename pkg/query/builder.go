@@ -1,10 +1,14 @@
 package query
 
 import (
+	"context"
 	"fmt"
-	"reflect"
+	"math"
+	"math/big"
 	"strings"
 	"time"
+
+	"gopkg.in/inf.v0"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
@@ -13,6 +17,15 @@ import (
 // partition key values go into one IN statement instead, so a huge cross product of filter
 // values cannot turn into thousands of requests.
 const MaxFanOut = 256
+
+// MaxFilterValues is the most values one filter takes. An IN list longer than this reads more
+// partitions than a panel can show, and every value costs a bound parameter; narrowing the
+// selection is the fix.
+const MaxFilterValues = 1000
+
+// MaxFilters is the most filters one query takes. A table has few key columns, so a longer
+// list only repeats conditions that Cassandra would refuse.
+const MaxFilters = 100
 
 // Statement is one CQL statement with its bound values, in marker order.
 type Statement struct {
@@ -93,6 +106,12 @@ type slice struct {
 // time range [from, to). Every name is checked against the table and quoted; every value is a
 // bound parameter.
 func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
+	return BuildPlanContext(context.Background(), q, t, from, to)
+}
+
+// BuildPlanContext is BuildPlan that stops with ctx's error when ctx ends while it converts
+// filter values.
+func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
 	if q == nil || t == nil {
 		return nil, &Error{Msg: "no query or no table to build a plan for"}
 	}
@@ -138,9 +157,6 @@ func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
 		}
 		p.SeriesColumns = appendUnique(p.SeriesColumns, name)
 	}
-	if len(q.SeriesColumns) == 0 {
-		p.SeriesColumns = defaultSeriesColumns(q, t)
-	}
 
 	// Value columns: numeric columns, or a derived measure computed from them.
 	var measureNames []string
@@ -178,17 +194,20 @@ func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
 		p.Measures = append(p.Measures, m)
 	}
 
+	restr, err := collectFilters(ctx, q, t, tc, notFound)
+	if err != nil {
+		return nil, err
+	}
+	if len(q.SeriesColumns) == 0 {
+		p.SeriesColumns = defaultSeriesColumns(t, restr)
+	}
+
 	for _, c := range p.SeriesColumns {
 		p.Columns = appendUnique(p.Columns, c)
 	}
 	p.Columns = appendUnique(p.Columns, tc.Name)
 	for _, c := range p.ValueColumns {
 		p.Columns = appendUnique(p.Columns, c)
-	}
-
-	restr, err := collectFilters(q, t, tc, notFound)
-	if err != nil {
-		return nil, err
 	}
 
 	// Where the time column sits decides ordering and the instant shortcut.
@@ -327,9 +346,12 @@ func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
 
 // collectFilters checks each filter's column, converts its values to the column's type and
 // groups them per column.
-func collectFilters(q *Query, t *schema.Table, tc schema.Column, notFound func(field, name string) error) (map[string]*restriction, error) {
+func collectFilters(ctx context.Context, q *Query, t *schema.Table, tc schema.Column, notFound func(field, name string) error) (map[string]*restriction, error) {
 	restr := map[string]*restriction{}
 	for i, f := range q.Filters {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		field := fmt.Sprintf("filters[%d]", i)
 		c, ok := t.Column(f.Column)
 		if !ok {
@@ -339,22 +361,24 @@ func collectFilters(q *Query, t *schema.Table, tc schema.Column, notFound func(f
 			return nil, errorf(field+".column", "%q is the time column, already limited to the dashboard's time range; remove this filter", c.Name)
 		}
 		var vals []any
-		for _, s := range f.Values {
+		// Repeated values would read a partition twice and count its rows twice.
+		seen := make(map[any]struct{}, len(f.Values))
+		for j, s := range f.Values {
+			if j%256 == 255 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			v, err := ConvertValue(c.Type, s)
 			if err != nil {
 				return nil, &Error{Field: field + ".values", Msg: fmt.Sprintf("filter on %q: %v", c.Name, err), Err: err}
 			}
-			// Repeated values would read a partition twice and count its rows twice.
-			dup := false
-			for _, x := range vals {
-				if sameValue(x, v) {
-					dup = true
-					break
-				}
+			k := valueKey(v)
+			if _, dup := seen[k]; dup {
+				continue
 			}
-			if !dup {
-				vals = append(vals, v)
-			}
+			seen[k] = struct{}{}
+			vals = append(vals, v)
 		}
 		r := restr[c.Name]
 		if r == nil {
@@ -464,13 +488,41 @@ func orderedColumns(t *schema.Table) []schema.Column {
 	return out
 }
 
-func sameValue(a, b any) bool {
-	if ta, ok := a.(time.Time); ok {
-		tb, ok := b.(time.Time)
-		return ok && ta.Equal(tb)
+func tooManyValues(field string, f Filter) *Error {
+	return errorf(field+".values", "the filter on %q has %d values; at most %d can be used: narrow the selection (for a variable, pick fewer options than All)", f.Column, len(f.Values), MaxFilterValues)
+}
+
+// valueKey maps a converted filter value to a comparable key that is equal exactly when
+// Cassandra would see the same value, so de-duplication is one map lookup per value.
+// Floats compare by their bits (as the driver sends them); decimals by unscaled value and
+// scale, which is what the wire format holds (1.0 and 1.00 are different keys there too).
+func valueKey(v any) any {
+	type timeKey struct {
+		sec  int64
+		nsec int
 	}
-	// Pointer values (*big.Int, *inf.Dec) compare by their printed value.
-	return reflect.DeepEqual(a, b) || fmt.Sprintf("%T %v", a, a) == fmt.Sprintf("%T %v", b, b)
+	type decKey struct {
+		unscaled string
+		scale    inf.Scale
+	}
+	type bigKey struct{ s string }
+	type blobKey struct{ s string }
+	switch x := v.(type) {
+	case time.Time:
+		return timeKey{x.Unix(), x.Nanosecond()}
+	case *big.Int:
+		return bigKey{x.String()}
+	case *inf.Dec:
+		return decKey{x.UnscaledBig().String(), x.Scale()}
+	case []byte:
+		return blobKey{string(x)}
+	case float64:
+		return math.Float64bits(x)
+	case float32:
+		return math.Float32bits(x)
+	}
+	// Strings, integers, booleans and durations are comparable as they are.
+	return v
 }
 
 func appendUnique(list []string, s string) []string {
@@ -482,27 +534,15 @@ func appendUnique(list []string, s string) []string {
 
 // defaultSeriesColumns are the partition key columns that can take more than one value in
 // the query: without them, rows of different partitions (say, several metrics) would be
-// binned into one series. A column fixed by a single = value names no series.
-func defaultSeriesColumns(q *Query, t *schema.Table) []string {
+// binned into one series. A column fixed to a single value (by = or an IN whose values are
+// all the same) names no series.
+func defaultSeriesColumns(t *schema.Table, restr map[string]*restriction) []string {
 	var out []string
 	for _, c := range t.PartitionKey() {
-		single := false
-		for _, f := range q.Filters {
-			if f.Column == c.Name && (f.Op == OpEq || f.Op == OpIn) && len(distinct(f.Values)) == 1 {
-				single = true
-			}
+		if r := restr[c.Name]; r != nil && len(r.eq) == 1 {
+			continue
 		}
-		if !single {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
-
-func distinct(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		out = appendUnique(out, v)
+		out = append(out, c.Name)
 	}
 	return out
 }

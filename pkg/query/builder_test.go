@@ -1,11 +1,14 @@
 package query
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
@@ -573,5 +576,84 @@ func TestMeasureEval(t *testing.T) {
 	plain := Measure{Name: "p99", Columns: []string{"p99"}}
 	if got := plain.Eval([]float64{4.5}); got != 4.5 {
 		t.Errorf("p99 = %v, want 4.5", got)
+	}
+}
+
+func TestBuildPlanBounds(t *testing.T) {
+	tooMany := with(seedQuery("p99"), func(q *Query) {
+		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFilterValues + 1)}
+	})
+	want := `filters[2].values: the filter on "metric_name" has 1001 values; at most 1000 can be used: narrow the selection (for a variable, pick fewer options than All)`
+	if _, err := BuildPlan(tooMany, seedTimer(), t0, t1); err == nil || err.Error() != want {
+		t.Errorf("over the value bound: error = %v, want %q", err, want)
+	}
+	atBound := with(seedQuery("p99"), func(q *Query) {
+		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFilterValues)}
+	})
+	p, err := BuildPlan(atBound, seedTimer(), t0, t1)
+	if err != nil {
+		t.Fatalf("at the bound: %v", err)
+	}
+	if got := len(p.Statements[0].Args[2].([]any)); got != MaxFilterValues {
+		t.Errorf("IN holds %d values, want %d", got, MaxFilterValues)
+	}
+
+	manyFilters := with(seedQuery("p99"), func(q *Query) {
+		for len(q.Filters) <= MaxFilters {
+			q.Filters = append(q.Filters, Filter{Column: "count", Op: ">", Values: []string{"1"}})
+		}
+	})
+	want = "filters: 101 filters; at most 100 can be used: keep one filter per column"
+	if _, err := BuildPlan(manyFilters, seedTimer(), t0, t1); err == nil || err.Error() != want {
+		t.Errorf("over the filter bound: error = %v, want %q", err, want)
+	}
+}
+
+func TestBuildPlanContextCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	q := with(seedQuery("p99"), func(q *Query) {
+		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFilterValues)}
+	})
+	if _, err := BuildPlanContext(ctx, q, seedTimer(), t0, t1); !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+}
+
+// Values that Cassandra sees as the same are one value; values it tells apart stay apart.
+func TestFilterValuesDistinct(t *testing.T) {
+	tests := []struct {
+		typ    string
+		values []string
+		want   []any
+	}{
+		{"text", []string{"a", "b", "a", "A"}, []any{"a", "b", "A"}},
+		{"bigint", []string{"7", "07", " 7", "8"}, []any{int64(7), int64(8)}},
+		{"varint", []string{"7", "007", "-7"}, []any{big.NewInt(7), big.NewInt(-7)}},
+		{"decimal", []string{"1.5", "1.5", "1.50", "15e-1"}, []any{inf.NewDec(15, 1), inf.NewDec(150, 2)}},
+		{"double", []string{"0.5", "5e-1", "-0", "0"}, []any{0.5, math.Copysign(0, -1), 0.0}},
+		{"timestamp", []string{"1700000000000", "2023-11-14T22:13:20Z", "2023-11-14T23:13:20+01:00", "1700000000001"},
+			[]any{time.UnixMilli(1700000000000).UTC(), time.UnixMilli(1700000000001).UTC()}},
+		{"blob", []string{"0xcafe", "0xCAFE", "0xca"}, []any{[]byte{0xca, 0xfe}, []byte{0xca}}},
+		{"uuid", []string{"123E4567-E89B-12D3-A456-426614174000", "123e4567-e89b-12d3-a456-426614174000"}, []any{"123e4567-e89b-12d3-a456-426614174000"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ, func(t *testing.T) {
+			table := &schema.Table{Keyspace: "ks", Name: "t", Columns: []schema.Column{
+				pkCol("k", tt.typ, 0), ckCol("ts", "timestamp", 0, "asc"), regCol("v", "double"),
+			}}
+			q := &Query{QueryType: QueryTypeBuilder, Format: FormatTimeSeries, Interval: IntervalAuto, Fill: FillNull,
+				Keyspace: "ks", Table: "t", TimeColumn: "ts", ValueColumns: []string{"v"}, AllowFiltering: true,
+				Filters: []Filter{{Column: "k", Op: "IN", Values: tt.values}}}
+			restr, err := collectFilters(context.Background(), q, table, table.Columns[1], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, restr["k"].eq, cmpValues, cmp.Comparer(func(a, b float64) bool {
+				return math.Float64bits(a) == math.Float64bits(b)
+			})); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

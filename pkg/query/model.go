@@ -199,9 +199,11 @@ func Parse(raw json.RawMessage) (*Query, error) {
 	}
 	// Aggregation names are case-insensitive in the editor; duplicates would only repeat fields.
 	var aggs []string
+	seen := map[string]bool{}
 	for _, a := range q.Aggregations {
 		a = strings.ToLower(strings.TrimSpace(a))
-		if !contains(aggs, a) {
+		if !seen[a] {
+			seen[a] = true
 			aggs = append(aggs, a)
 		}
 	}
@@ -332,8 +334,14 @@ func (q *Query) validateBuilder() error {
 			return errorf(fmt.Sprintf("seriesColumns[%d]", i), "choose a column or remove the empty entry")
 		}
 	}
+	if len(q.Filters) > MaxFilters {
+		return errorf("filters", "%d filters; at most %d can be used: keep one filter per column", len(q.Filters), MaxFilters)
+	}
 	for i, f := range q.Filters {
 		field := fmt.Sprintf("filters[%d]", i)
+		if len(f.Values) > MaxFilterValues {
+			return tooManyValues(field, f)
+		}
 		if f.Column == "" {
 			return errorf(field+".column", "choose the column to filter on")
 		}

@@ -64,9 +64,12 @@ func ConvertValue(cqlType, s string) (any, error) {
 		}
 		return n, nil
 	case "decimal":
-		d, ok := new(inf.Dec).SetString(strings.TrimSpace(s))
+		d, ok, inRange := parseDecimal(strings.TrimSpace(s))
 		if !ok {
-			return nil, bad("use a decimal number such as 12.5")
+			return nil, bad("use a decimal number such as 12.5 or 1.25e3")
+		}
+		if !inRange {
+			return nil, bad(fmt.Sprintf("out of range: at most %d digits after the point, and an exponent of at most %d", maxDecimalScale, maxDecimalScale))
 		}
 		return d, nil
 	case "float":
@@ -130,6 +133,38 @@ func ConvertValue(cqlType, s string) (any, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("filtering on %s columns is not supported", typ)
+}
+
+// maxDecimalScale bounds a decimal filter value's scale both ways. Cassandra compares
+// decimals of different scales by scaling one of them, so 1e-2000000000 would cost the server
+// a number of two billion digits; no stored value needs this many.
+const maxDecimalScale = 1000
+
+// parseDecimal reads a decimal number with an optional exponent (12.5, -3, 1e5, 1.25E-3).
+// The exponent only moves the point: 1e5 is 1 with scale -5, as Cassandra would store it.
+func parseDecimal(s string) (d *inf.Dec, ok, inRange bool) {
+	mant, exp := s, int64(0)
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.ParseInt(s[i+1:], 10, 32)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return nil, false, false
+		}
+		if err != nil {
+			return nil, true, false
+		}
+		mant, exp = s[:i], e
+	}
+	// inf.Dec reads digits with an optional sign and point; it also takes a leading '+',
+	// which is fine for a filter value.
+	d, ok = new(inf.Dec).SetString(mant)
+	if !ok || mant == "" || strings.ContainsAny(mant, "eE") {
+		return nil, false, false
+	}
+	scale := int64(d.Scale()) - exp
+	if scale > maxDecimalScale || scale < -maxDecimalScale {
+		return nil, true, false
+	}
+	return d.SetScale(inf.Scale(scale)), true, true
 }
 
 // ParseTimestamp reads an RFC 3339 time or a number of epoch milliseconds, in UTC.

@@ -2,6 +2,10 @@ module github.com/metricsserver/cassandra-datasource
 
 go 1.26.5
 
+// node_modules holds front-end packages, some with Go sources of their own (flatted); ./... means
+// this module's packages only.
+ignore ./node_modules
+
 require (
 	github.com/DataDog/sketches-go v1.4.8
 	github.com/apache/cassandra-gocql-driver/v2 v2.1.2

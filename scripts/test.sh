@@ -6,7 +6,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long it took when the next one starts, and the run ends with every step's
+# time (also after a failure), so a slow step is visible.
+step_name=""
+step_start=0
+step_times=""
+# EPOCHREALTIME is seconds and microseconds, split by the locale's decimal separator.
+now_ms() { echo $((${EPOCHREALTIME//[!0-9]/} / 1000)); }
+# $1, if given, is appended to the step's name (a failure).
+step_done() {
+  if [ -n "$step_name" ]; then
+    local ms=$(($(now_ms) - step_start))
+    local took
+    took=$(printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)))
+    printf -- '--- %s (%s%s)\n' "$took" "$step_name" "${1:-}"
+    step_times+=$(printf '%9s  %s%s' "$took" "$step_name" "${1:-}")$'\n'
+    step_name=""
+  fi
+}
+step() {
+  step_done
+  step_name=$*
+  step_start=$(now_ms)
+  printf '\n==> %s\n' "$*"
+}
 
 step "Go modules"
 go mod download
@@ -25,9 +48,17 @@ else
 fi
 summary=""
 cleanup() {
+  local status=$?
+  if [ "$status" != 0 ]; then
+    step_done " - failed"
+  fi
   if [ "$started" = 1 ]; then
     step "Stopping the local Cassandra this run started"
     "$root/scripts/local-cassandra.sh" stop || true
+  fi
+  step_done
+  if [ -n "$step_times" ]; then
+    printf '\nStep times:\n%s' "$step_times"
   fi
   # The tally goes last so it is the run's closing line.
   if [ -n "$summary" ]; then
@@ -38,6 +69,7 @@ trap cleanup EXIT
 export CASSANDRA_HOSTS=127.0.0.1
 
 step "Go vet"
+# ./... is this module's packages only: go.mod ignores node_modules (which has Go sources too).
 go vet ./...
 
 step "Go tests (against Cassandra at $CASSANDRA_HOSTS)"
@@ -61,12 +93,15 @@ fi
 echo "Go: $passed top-level tests passed, none skipped"
 go_passed=$passed
 
-step "Front end: typecheck, lint, unit tests, build"
+step "Front end: typecheck"
 npm run --silent typecheck
+step "Front end: lint"
 npm run --silent lint
+step "Front end: unit tests (Jest)"
 jest_log=$(mktemp)
 npm run --silent test:ci 2>&1 | tee "$jest_log"
 jest_passed=$(sed -n 's/^Tests: *\([0-9][0-9]*\) passed.*/\1/p' "$jest_log" | tail -1)
+step "Front end: build"
 npm run --silent build
 
 step "Browser check: the editors in Chromium, answered by metrics-server and Cassandra"

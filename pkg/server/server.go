@@ -102,8 +102,12 @@ func (s *Server) routes() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s: see /api/v1/metrics, /api/v1/environments/, /api/query, /api/resources/, /api/health, /metrics", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		allowed := allowedMethods(r, req)
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+		}
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %q is not allowed on %s: use %s", req.Method, req.URL.Path, strings.Join(allowed, " or ")))
 	})
 
 	// Open routes: scrapers and load balancer checks carry no token.
@@ -124,6 +128,22 @@ func (s *Server) routes() http.Handler {
 		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{})))
 	})
 	return r
+}
+
+// allowedMethods lists the standard methods the router answers on the request's path, for
+// the Allow header of a 405.
+func allowedMethods(router chi.Routes, r *http.Request) []string {
+	path := r.URL.RawPath
+	if path == "" {
+		path = r.URL.Path
+	}
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if router.Match(chi.NewRouteContext(), m, path) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // statusWriter remembers the status and size of a response for the access log and metrics.
@@ -208,17 +228,26 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	if s.opts.Token == "" {
 		return next
 	}
-	want := sha256.Sum256([]byte(s.opts.Token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := bearer(r.Header.Get("Authorization"))
-		sum := sha256.Sum256([]byte(got))
-		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+		if !s.hasToken(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics-server"`)
 			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <token>")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hasToken reports whether the request carries the configured token (true when none is set).
+// Both sides are hashed first so the comparison takes the same time whatever the guess.
+func (s *Server) hasToken(r *http.Request) bool {
+	if s.opts.Token == "" {
+		return true
+	}
+	want := sha256.Sum256([]byte(s.opts.Token))
+	got, ok := bearer(r.Header.Get("Authorization"))
+	sum := sha256.Sum256([]byte(got))
+	return ok && subtle.ConstantTimeCompare(sum[:], want[:]) == 1
 }
 
 func bearer(h string) (string, bool) {

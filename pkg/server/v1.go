@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,20 +17,25 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/metricsserver/cassandra-datasource/pkg/binning"
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/engine"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
 
 // The seed's data route answers about DefaultSize rows for the last DefaultWindow unless
-// asked otherwise.
+// asked otherwise. MaxColumns bounds the distinct names in columns= (a seed table has fewer
+// than twenty measures).
 const (
-	DefaultSize   = 500
+	DefaultSize   = 1000
 	MaxSize       = 100000
+	MaxColumns    = 100
 	DefaultWindow = 24 * time.Hour
 )
 
-// metricJSON is one metric as /api/v1/metrics lists it.
+// metricJSON is one metric as /api/v1/metrics lists it: the seed's fields plus the units.
 type metricJSON struct {
 	Environment   string  `json:"environment"`
 	Application   string  `json:"application"`
@@ -39,19 +46,60 @@ type metricJSON struct {
 	RateUnit      *string `json:"rate_unit"`
 }
 
+// appMetricJSON is one metric as an application's list shows it: the seed leaves out the
+// environment and application there, which the envelope names once.
+type appMetricJSON struct {
+	Table         string  `json:"table"`
+	MetricName    string  `json:"metric_name"`
+	LastTimestamp *string `json:"last_timestamp"`
+	DurationUnit  *string `json:"duration_unit"`
+	RateUnit      *string `json:"rate_unit"`
+}
+
 func toJSON(ms []seed.Metric) []metricJSON {
 	out := make([]metricJSON, 0, len(ms))
 	for _, m := range ms {
-		j := metricJSON{Environment: m.Environment, Application: m.Application, Table: m.Table, MetricName: m.MetricName,
-			DurationUnit: m.DurationUnit, RateUnit: m.RateUnit}
-		if m.LastTimestamp != nil {
-			s := isoTime(*m.LastTimestamp)
-			j.LastTimestamp = &s
-		}
-		out = append(out, j)
+		out = append(out, metricJSON{Environment: m.Environment, Application: m.Application, Table: m.Table, MetricName: m.MetricName,
+			LastTimestamp: lastTimestamp(m), DurationUnit: m.DurationUnit, RateUnit: m.RateUnit})
 	}
 	return out
 }
+
+func toAppJSON(ms []seed.Metric) []appMetricJSON {
+	out := make([]appMetricJSON, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, appMetricJSON{Table: m.Table, MetricName: m.MetricName,
+			LastTimestamp: lastTimestamp(m), DurationUnit: m.DurationUnit, RateUnit: m.RateUnit})
+	}
+	return out
+}
+
+func lastTimestamp(m seed.Metric) *string {
+	if m.LastTimestamp == nil {
+		return nil
+	}
+	s := isoTime(*m.LastTimestamp)
+	return &s
+}
+
+// The seed's list answers, field for field.
+type (
+	metricsList struct {
+		Metrics []metricJSON `json:"metrics"`
+	}
+	environmentsList struct {
+		Environments []string `json:"environments"`
+	}
+	applicationsList struct {
+		Environment  string   `json:"environment"`
+		Applications []string `json:"applications"`
+	}
+	appMetricsList struct {
+		Environment string          `json:"environment"`
+		Application string          `json:"application"`
+		Metrics     []appMetricJSON `json:"metrics"`
+	}
+)
 
 // isoTime is how every route writes times: UTC, RFC 3339, milliseconds when there are any.
 func isoTime(t time.Time) string {
@@ -87,7 +135,7 @@ func (s *Server) listMetrics(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, dataEnvelope{toJSON(ms)})
+	writeJSON(w, http.StatusOK, dataEnvelope{metricsList{toJSON(ms)}})
 }
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +149,10 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, dataEnvelope{envs})
+	if envs == nil {
+		envs = []string{}
+	}
+	writeJSON(w, http.StatusOK, dataEnvelope{environmentsList{envs}})
 }
 
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +175,7 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("environment %q not found in keyspace %s", env, s.settings.Keyspace))
 		return
 	}
-	writeJSON(w, http.StatusOK, dataEnvelope{apps})
+	writeJSON(w, http.StatusOK, dataEnvelope{applicationsList{Environment: env, Applications: apps}})
 }
 
 func (s *Server) listAppMetrics(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +217,7 @@ func (s *Server) appMetrics(w http.ResponseWriter, r *http.Request, env, app str
 		writeError(w, http.StatusNotFound, fmt.Sprintf("application %q not found in environment %q", app, env))
 		return
 	}
-	writeJSON(w, http.StatusOK, dataEnvelope{toJSON(ms)})
+	writeJSON(w, http.StatusOK, dataEnvelope{appMetricsList{Environment: env, Application: app, Metrics: toAppJSON(ms)}})
 }
 
 // seriesJSON is the data route's answer: the seed's shape plus the column names of the rows.
@@ -190,11 +241,11 @@ type dataParams struct {
 func (s *Server) parseDataParams(r *http.Request) (dataParams, error) {
 	q := r.URL.Query()
 	var p dataParams
-	for _, c := range strings.Split(q.Get("columns"), ",") {
-		if c = strings.TrimSpace(c); c != "" && !containsString(p.columns, c) {
-			p.columns = append(p.columns, c)
-		}
+	cols, err := parseColumns(r.Context(), q.Get("columns"))
+	if err != nil {
+		return p, err
 	}
+	p.columns = cols
 	if len(p.columns) == 0 {
 		return p, fmt.Errorf("parameter columns: list the measures to read, e.g. columns=count,p95")
 	}
@@ -245,6 +296,32 @@ func (s *Server) parseDataParams(r *http.Request) (dataParams, error) {
 	return p, nil
 }
 
+// parseColumns splits columns= into distinct names in the order given. It is linear in the
+// parameter's length, stops at MaxColumns distinct names, and gives up when the request ends.
+func parseColumns(ctx context.Context, v string) ([]string, error) {
+	var cols []string
+	seen := map[string]bool{}
+	i := 0
+	for part := range strings.SplitSeq(v, ",") {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("reading parameter columns: %w", err)
+			}
+		}
+		i++
+		c := strings.TrimSpace(part)
+		if c == "" || seen[c] {
+			continue
+		}
+		if len(cols) == MaxColumns {
+			return nil, fmt.Errorf("parameter columns: at most %d distinct names, got more: ask for fewer measures", MaxColumns)
+		}
+		seen[c] = true
+		cols = append(cols, c)
+	}
+	return cols, nil
+}
+
 // metricData is the seed's data route. It builds a builder query (the metric's partition,
 // the requested measures with their default aggregations, interval auto at about size bins)
 // and runs it through the engine like the plugin would; the only work here is checking the
@@ -262,6 +339,10 @@ func (s *Server) metricData(w http.ResponseWriter, r *http.Request) {
 	env, app, table, metric := ids[0], ids[1], ids[2], ids[3]
 	p, err := s.parseDataParams(r)
 	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			fail(w, err)
+			return
+		}
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -294,7 +375,7 @@ func (s *Server) metricData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	q := query.Query{
+	base := query.Query{
 		RefID: "A", QueryType: query.QueryTypeBuilder, Keyspace: t.Keyspace, Table: t.Name,
 		TimeColumn: seed.ColTimestamp, ValueColumns: p.columns,
 		Filters: []query.Filter{
@@ -302,33 +383,216 @@ func (s *Server) metricData(w http.ResponseWriter, r *http.Request) {
 			{Column: seed.ColApplication, Op: query.OpEq, Values: []string{app}},
 			{Column: seed.ColMetricName, Op: query.OpEq, Values: []string{metric}},
 		},
-		Interval: query.IntervalAuto, Fill: p.fill, Format: query.FormatTimeSeries,
 	}
-	raw, err := json.Marshal(q)
+	// Like the seed: at most size rows in the window come back as they are; more are
+	// resampled. Reading size+1 rows tells which, and costs at most one extra page.
+	rows, status, err := s.rawRows(r, c, t, base, p)
+	if err == nil && rows == nil {
+		rows, status, err = s.binnedRows(r, c, base, p)
+	}
 	if err != nil {
-		fail(w, err)
-		return
-	}
-	req := &backend.QueryDataRequest{Queries: []backend.DataQuery{{
-		RefID: "A", QueryType: string(query.QueryTypeBuilder), JSON: raw, MaxDataPoints: int64(p.size),
-		TimeRange: backend.TimeRange{From: p.from, To: p.to},
-	}}}
-	resp := s.engine(c).QueryData(r.Context(), req)
-	s.logQueries(r, resp)
-	dr := resp.Responses["A"]
-	if dr.Error != nil {
-		writeError(w, responseStatus(dr), dr.Error.Error())
-		return
-	}
-	rows, err := framesToRows(dr.Frames, p.columns)
-	if err != nil {
-		fail(w, err)
+		writeError(w, status, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, dataEnvelope{seriesJSON{
 		Environment: env, Application: app, Table: t.Name, Metric: metric,
 		Columns: append([]string{seed.ColTimestamp}, p.columns...), Rows: rows,
 	}})
+}
+
+// seedBuckets returns the bucket width for the parameters, or an error when the window would
+// take more buckets than the engine allows (a size near MaxSize over a window of less than
+// twice that many seconds: the floor then nearly doubles the count).
+func seedBuckets(p dataParams) (time.Duration, error) {
+	width := SeedWidth(p.from, p.to, p.size)
+	wms := width.Milliseconds()
+	bins := floorDiv(p.to.UnixMilli()-1, wms) - floorDiv(p.from.UnixMilli(), wms) + 1
+	if bins > binning.DefaultMaxBins {
+		return 0, fmt.Errorf("size %d over this window gives %d buckets of %s, more than the limit of %d: ask for a smaller size or a shorter window",
+			p.size, bins, width, binning.DefaultMaxBins)
+	}
+	return width, nil
+}
+
+// SeedWidth is the seed's bucket for size rows over a window: floor(window seconds / size)
+// seconds, at least one second.
+func SeedWidth(from, to time.Time, size int) time.Duration {
+	w := to.Sub(from) / time.Duration(size) / time.Second * time.Second
+	return max(w, time.Second)
+}
+
+// runOne runs one builder query through the engine and returns its answer, or the error
+// with the HTTP status it maps to.
+func (s *Server) runOne(r *http.Request, e *engine.Engine, q query.Query, p dataParams) (data.Frames, int, error) {
+	raw, err := json.Marshal(q)
+	if err != nil {
+		return nil, http.StatusInternalServerError, fmt.Errorf("encoding the data route's query: %w", err)
+	}
+	req := &backend.QueryDataRequest{Queries: []backend.DataQuery{{
+		RefID: "A", QueryType: string(query.QueryTypeBuilder), JSON: raw, MaxDataPoints: int64(p.size),
+		TimeRange: backend.TimeRange{From: p.from, To: p.to},
+	}}}
+	resp := e.QueryData(r.Context(), req)
+	s.logQueries(r, resp)
+	dr := resp.Responses["A"]
+	if dr.Error != nil {
+		return nil, responseStatus(dr), dr.Error
+	}
+	return dr.Frames, http.StatusOK, nil
+}
+
+// rawRows reads at most size+1 of the window's rows as they are stored. It returns them as
+// answer rows, with derived measures computed per row, when there are size or fewer; nil
+// rows when there are more.
+func (s *Server) rawRows(r *http.Request, c *cassandra.Client, t *schema.Table, base query.Query, p dataParams) ([][]any, int, error) {
+	q := base
+	q.Format = query.FormatTable
+	q.Limit = int64(p.size) + 1
+	opts := engine.OptionsFrom(s.settings)
+	opts.MaxRows = max(opts.MaxRows, p.size+1) // size is bounded by MaxSize
+	frames, status, err := s.runOne(r, engine.New(c, opts), q, p)
+	if err != nil {
+		return nil, status, err
+	}
+	if len(frames) == 0 || frames[0].Rows() == 0 {
+		return [][]any{}, http.StatusOK, nil
+	}
+	f := frames[0]
+	if f.Rows() > p.size {
+		return nil, http.StatusOK, nil
+	}
+	// The engine's own plan says how each answer column is computed from the row: the column
+	// itself, or count and previous_count for interval_count.
+	measures, err := planMeasures(t, q, p)
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	field := func(name string) (*data.Field, error) {
+		fld, _ := f.FieldByName(name)
+		if fld == nil {
+			return nil, fmt.Errorf("the raw rows of %s.%s have no column %s", t.Keyspace, t.Name, name)
+		}
+		return fld, nil
+	}
+	tf, err := field(seed.ColTimestamp)
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	type input struct {
+		m      query.Measure
+		fields []*data.Field
+	}
+	inputs := make([]input, len(measures))
+	for i, m := range measures {
+		in := input{m: m}
+		for _, name := range m.Columns {
+			fld, err := field(name)
+			if err != nil {
+				return nil, http.StatusInternalServerError, err
+			}
+			in.fields = append(in.fields, fld)
+		}
+		inputs[i] = in
+	}
+	rows := make([][]any, 0, f.Rows())
+	vals := make([]float64, 2)
+	for i := 0; i < f.Rows(); i++ {
+		tv, ok := tf.ConcreteAt(i)
+		if !ok {
+			continue // a clustering column is never null; nothing to place a row at
+		}
+		row := make([]any, len(inputs)+1)
+		row[0] = isoTime(tv.(time.Time))
+		for j, in := range inputs {
+			vals = vals[:0]
+			for _, fld := range in.fields {
+				v, ok := fld.ConcreteAt(i)
+				x, isNum := number(v)
+				if !ok || !isNum {
+					break
+				}
+				vals = append(vals, x)
+			}
+			if len(vals) == len(in.fields) {
+				row[j+1] = in.m.Eval(vals)
+			}
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
+	return rows, http.StatusOK, nil
+}
+
+// planMeasures returns the measures the engine's plan computes for the query, in the order
+// of the requested columns.
+func planMeasures(t *schema.Table, q query.Query, p dataParams) ([]query.Measure, error) {
+	raw, err := json.Marshal(q)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the data route's query: %w", err)
+	}
+	pq, err := query.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the data route's query: %w", err)
+	}
+	plan, err := query.BuildPlan(pq, t, p.from, p.to)
+	if err != nil {
+		return nil, fmt.Errorf("planning the data route's query: %w", err)
+	}
+	if len(plan.Measures) != len(p.columns) {
+		return nil, fmt.Errorf("the plan has %d measures for %d columns", len(plan.Measures), len(p.columns))
+	}
+	return plan.Measures, nil
+}
+
+// number converts a numeric field value to float64.
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int16:
+		return float64(x), true
+	case int8:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// binnedRows resamples the window into the seed's buckets, aligned to multiples of the width
+// from the epoch, each measure with its default aggregation; empty buckets are null rows.
+func (s *Server) binnedRows(r *http.Request, c *cassandra.Client, base query.Query, p dataParams) ([][]any, int, error) {
+	width, err := seedBuckets(p)
+	if err != nil {
+		return nil, http.StatusBadRequest, err
+	}
+	q := base
+	q.Format = query.FormatTimeSeries
+	q.Interval = strconv.FormatInt(int64(width/time.Second), 10) + "s"
+	q.Fill = p.fill
+	frames, status, err := s.runOne(r, s.engine(c), q, p)
+	if err != nil {
+		return nil, status, err
+	}
+	rows, err := framesToRows(frames, p.columns)
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	return rows, http.StatusOK, nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // logQueries counts the engine's answers and, in debug mode, logs what each query did (bin
@@ -427,13 +691,4 @@ func framesToRows(frames data.Frames, columns []string) ([][]any, error) {
 		rows[i] = byTime[k]
 	}
 	return rows, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -22,12 +22,12 @@ func TestCatalogRoutes(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	for _, path := range []string{"/api/v1/environments/", "/api/v1/environments"} {
 		r := get(t, ts.URL+path)
-		if r.status != http.StatusOK || string(r.body) != `{"data":["prod","staging"]}`+"\n" {
+		if r.status != http.StatusOK || string(r.body) != `{"data":{"environments":["prod","staging"]}}`+"\n" {
 			t.Fatalf("%s: %d %s", path, r.status, r.body)
 		}
 	}
 	r := get(t, ts.URL+"/api/v1/environments/prod/applications")
-	if r.status != http.StatusOK || string(r.body) != `{"data":["checkout","search"]}`+"\n" {
+	if r.status != http.StatusOK || string(r.body) != `{"data":{"environment":"prod","applications":["checkout","search"]}}`+"\n" {
 		t.Fatalf("applications: %d %s", r.status, r.body)
 	}
 	r = get(t, ts.URL+"/api/v1/environments/nowhere/applications")
@@ -35,26 +35,31 @@ func TestCatalogRoutes(t *testing.T) {
 		t.Fatalf("unknown environment: %d %s", r.status, r.body)
 	}
 
-	var list struct {
-		Data []metricJSON `json:"data"`
+	var appList struct {
+		Data struct {
+			Environment string          `json:"environment"`
+			Application string          `json:"application"`
+			Metrics     []appMetricJSON `json:"metrics"`
+		} `json:"data"`
 	}
 	r = get(t, ts.URL+"/api/v1/environments/prod/applications/search/metrics")
 	if r.status != http.StatusOK {
 		t.Fatalf("metrics of an application: %d %s", r.status, r.body)
 	}
-	if err := json.Unmarshal(r.body, &list); err != nil {
+	if err := json.Unmarshal(r.body, &appList); err != nil {
 		t.Fatal(err)
 	}
-	// 4 tables x 2 metrics, sorted by table then metric.
-	if len(list.Data) != 8 {
-		t.Fatalf("want 8 metrics, got %d: %s", len(list.Data), r.body)
+	if appList.Data.Environment != "prod" || appList.Data.Application != "search" {
+		t.Fatalf("envelope names another application: %s", r.body)
 	}
-	for i, m := range list.Data {
-		if m.Environment != "prod" || m.Application != "search" {
-			t.Fatalf("metric of another application: %+v", m)
-		}
-		if i > 0 && (list.Data[i-1].Table+"/"+list.Data[i-1].MetricName) >= (m.Table+"/"+m.MetricName) {
-			t.Fatalf("not sorted: %+v before %+v", list.Data[i-1], m)
+	// 4 tables x 2 metrics, sorted by table then metric.
+	ms := appList.Data.Metrics
+	if len(ms) != 8 {
+		t.Fatalf("want 8 metrics, got %d: %s", len(ms), r.body)
+	}
+	for i, m := range ms {
+		if i > 0 && (ms[i-1].Table+"/"+ms[i-1].MetricName) >= (m.Table+"/"+m.MetricName) {
+			t.Fatalf("not sorted: %+v before %+v", ms[i-1], m)
 		}
 		if m.LastTimestamp == nil {
 			t.Fatalf("no last_timestamp: %+v", m)
@@ -84,6 +89,11 @@ func TestCatalogRoutes(t *testing.T) {
 		t.Fatalf("unknown environment: %d %s", r.status, r.body)
 	}
 
+	var list struct {
+		Data struct {
+			Metrics []metricJSON `json:"metrics"`
+		} `json:"data"`
+	}
 	r = get(t, ts.URL+"/api/v1/metrics")
 	if r.status != http.StatusOK {
 		t.Fatalf("all metrics: %d %s", r.status, r.body)
@@ -91,8 +101,8 @@ func TestCatalogRoutes(t *testing.T) {
 	if err := json.Unmarshal(r.body, &list); err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Data) != 2*2*2*4 {
-		t.Fatalf("want 32 metrics, got %d", len(list.Data))
+	if len(list.Data.Metrics) != 2*2*2*4 {
+		t.Fatalf("want 32 metrics, got %d", len(list.Data.Metrics))
 	}
 }
 
@@ -138,7 +148,9 @@ func TestDataRouteMatchesReferenceBinning(t *testing.T) {
 		{"timer, window not aligned to bins", seed.TimerWithInterval, testEnd.Add(-2*time.Hour + 7*time.Minute + 13*time.Second), testEnd.Add(-17 * time.Minute), 50,
 			[]string{"p95", "count", "interval_count", "min", "mean", "one_min_rate"}},
 		{"window reaching before the data", seed.TimerWithInterval, testEnd.Add(-3 * time.Hour), testEnd, 40, []string{"max", "median", "mean_rate"}},
-		{"counter, fine bins", seed.CounterWithInterval, testEnd.Add(-20 * time.Minute), testEnd.Add(-10 * time.Minute), 200, []string{"interval_count", "count", "previous_count"}},
+		{"counter, fine bins", seed.CounterWithInterval, testEnd.Add(-20 * time.Minute), testEnd.Add(-10 * time.Minute), 50, []string{"interval_count", "count", "previous_count"}},
+		{"counter, fewer rows than size: raw rows", seed.CounterWithInterval, testEnd.Add(-20*time.Minute - 3*time.Second), testEnd.Add(-10 * time.Minute), 200, []string{"interval_count", "count", "previous_count"}},
+		{"timer, fewer rows than size: raw rows", seed.TimerWithInterval, testEnd.Add(-15 * time.Minute), testEnd, 1000, []string{"p95", "interval_count", "mean"}},
 		{"raw counter, one bin", seed.Counter, testEnd.Add(-time.Hour), testEnd, 1, []string{"count", "interval_count"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,21 +206,15 @@ func TestDataRouteMatchesReferenceBinning(t *testing.T) {
 	}
 }
 
-// referenceRows bins the partition's raw rows by hand: the bin width is the window over size
-// rounded up to the next nice step, bins are aligned to the epoch and cover the window, each
-// measure is aggregated the way the reporters' model says.
+// referenceRows does by hand what the seed did: when the window holds size rows or fewer,
+// those rows; else buckets of floor(window seconds / size) seconds (at least 1 s), here
+// aligned to the epoch and covering the window, each measure aggregated the way the
+// reporters' model says.
 func referenceRows(t *testing.T, c *cassandra.Client, table string, from, to time.Time, size int, columns []string) [][]any {
 	t.Helper()
-	nice := []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
-		time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
-		time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
-	target := (to.Sub(from) + time.Duration(size) - 1) / time.Duration(size)
-	var w time.Duration
-	for _, n := range nice {
-		if n >= target {
-			w = n
-			break
-		}
+	w := to.Sub(from) / time.Duration(size) / time.Second * time.Second
+	if w < time.Second {
+		w = time.Second
 	}
 	agg := map[string]string{
 		"count": "max", "previous_count": "max", "interval_count": "sum", "min": "min", "mean": "avg", "mean_rate": "avg",
@@ -240,6 +246,7 @@ func referenceRows(t *testing.T, c *cassandra.Client, table string, from, to tim
 		dest = append(dest, &mn, &mx, &mean, &median, &p95, &meanRate, &oneMin)
 	}
 	read := 0
+	var raw [][]any
 	for rows.Next(dest...) {
 		read++
 		if ts.Before(from) || !ts.Before(to) {
@@ -248,6 +255,11 @@ func referenceRows(t *testing.T, c *cassandra.Client, table string, from, to tim
 		vals := map[string]float64{"count": float64(count), "previous_count": float64(prev), "interval_count": float64(count - prev),
 			"min": float64(mn), "max": float64(mx), "mean": float64(mean), "median": float64(median), "p95": float64(p95),
 			"mean_rate": float64(meanRate), "one_min_rate": float64(oneMin)}
+		row := []any{ts.UTC().Format("2006-01-02T15:04:05.999Z07:00")}
+		for _, col := range columns {
+			row = append(row, vals[col])
+		}
+		raw = append(raw, row)
 		b := int((ts.UnixMilli() - start) / w.Milliseconds())
 		for j, col := range columns {
 			v := vals[col]
@@ -267,6 +279,9 @@ func referenceRows(t *testing.T, c *cassandra.Client, table string, from, to tim
 	}
 	if read == 0 {
 		t.Fatal("the partition is empty")
+	}
+	if len(raw) <= size {
+		return raw
 	}
 	out := make([][]any, nbins)
 	for i := range bins {
@@ -297,7 +312,11 @@ func referenceRows(t *testing.T, c *cassandra.Client, table string, from, to tim
 
 func TestDataRouteDefaults(t *testing.T) {
 	ts := newTestServer(t, Options{})
-	// No window: the last 24 h before now (the test clock is the end of the data), ~500 rows.
+	// No window: the last 24 h before now (the test clock is the end of the data); no size:
+	// 1000. The 24 h hold 1440 rows (2 h of data every 5 s), more than 1000, so they are
+	// resampled in buckets of floor(86400 / 1000) = 86 s from the epoch. 2026-01-14T12:00:00Z
+	// is 58 s past a multiple of 86 s, so the first bucket starts at 11:59:02 and there are
+	// ceil((86400 + 58) / 86) = 1006 of them.
 	r := get(t, dataURL(ts.URL, seed.TimerWithInterval, url.Values{"columns": {"p99"}}))
 	if r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.body)
@@ -306,16 +325,22 @@ func TestDataRouteDefaults(t *testing.T) {
 	if err := json.Unmarshal(r.body, &got); err != nil {
 		t.Fatal(err)
 	}
-	// 24 h / 500 = 172.8 s, rounded up to 5 min bins: 288 bins over the window.
-	if n := len(got.Data.Rows); n != 288 {
-		t.Fatalf("%d rows, want 288 five-minute bins", n)
+	rows := got.Data.Rows
+	if n := len(rows); n != 1006 {
+		t.Fatalf("%d rows, want 1006 buckets of 86 s", n)
 	}
-	if first := got.Data.Rows[0][0]; first != "2026-01-14T12:00:00Z" {
-		t.Fatalf("first bin %v, want the window's start", first)
+	if first := rows[0][0]; first != "2026-01-14T11:59:02Z" {
+		t.Fatalf("first bucket %v, want 2026-01-14T11:59:02Z", first)
 	}
-	// Only the last 2 h have data.
-	if got.Data.Rows[0][1] != nil || got.Data.Rows[287][1] == nil {
-		t.Fatalf("want nulls before the data and values at the end: %v ... %v", got.Data.Rows[0], got.Data.Rows[287])
+	// Only the last 2 h have data; the empty buckets before are rows of nulls.
+	if rows[0][1] != nil || rows[len(rows)-1][1] == nil {
+		t.Fatalf("want nulls before the data and values at the end: %v ... %v", rows[0], rows[len(rows)-1])
+	}
+	withData := 0
+	for _, row := range rows {
+		if row[1] != nil {
+			withData++
+		}
 	}
 
 	// Only a start: up to now. Only an end: the 24 h before it.
@@ -328,10 +353,13 @@ func TestDataRouteDefaults(t *testing.T) {
 		t.Fatalf("end only: %d %.300s", r.status, r.body)
 	}
 
-	// fill=none leaves out empty bins.
+	// fill=none leaves out the empty buckets and keeps the others.
 	r = get(t, dataURL(ts.URL, seed.TimerWithInterval, url.Values{"columns": {"p99"}, "fill": {"none"}}))
-	if err := json.Unmarshal(r.body, &got); err != nil || r.status != 200 || len(got.Data.Rows) != 24 {
-		t.Fatalf("fill=none: want the 24 five-minute bins with data, got %d %.300s", r.status, r.body)
+	if err := json.Unmarshal(r.body, &got); err != nil || r.status != 200 || len(got.Data.Rows) != withData {
+		t.Fatalf("fill=none: want the %d buckets with data, got %d %.300s", withData, r.status, r.body)
+	}
+	if withData < 80 || withData > 85 {
+		t.Fatalf("%d buckets with data, want about 2 h / 86 s", withData)
 	}
 
 	// A metric without data in the window answers no rows.

@@ -51,7 +51,7 @@ func clusterConfig(s Settings) (*gocql.ClusterConfig, error) {
 	} else {
 		cluster.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy())
 	}
-	if s.TLS.Enabled {
+	if s.UsesTLS() {
 		cfg, err := tlsConfig(s)
 		if err != nil {
 			return nil, err
@@ -162,7 +162,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Downstream() bool { return e.Kind != KindOther }
 
 func classifyConnectError(err error, s Settings) error {
-	hosts := strings.Join(s.Hosts, ", ")
+	hosts := s.Addresses()
 	msg := err.Error()
 	var re gocql.RequestError
 	var netErr net.Error
@@ -175,12 +175,12 @@ func classifyConnectError(err error, s Settings) error {
 	case errors.As(err, &certErr), errors.As(err, &recordErr), strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
 		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("TLS handshake with %s failed: check that the node has client encryption on, the CA certificate and the server name (or skip verify)", hosts), Err: err}
 	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "timed out"):
-		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s timed out after %s: check that the hosts and port %d are reachable, or raise the connect timeout", hosts, s.ConnectTimeout.Std(), s.Port), Err: err}
+		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s timed out after %s: check that the hosts and ports are reachable, or raise the connect timeout", hosts, s.ConnectTimeout.Std()), Err: err}
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "no connections were made"),
 		strings.Contains(msg, "unable to discover protocol"), strings.Contains(msg, "network is unreachable"), strings.Contains(msg, "EOF"):
-		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot reach Cassandra at %s port %d: check the hosts, the port and that Cassandra is running", hosts, s.Port), Err: err}
+		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot reach Cassandra at %s: check the hosts, the ports and that Cassandra is running", hosts), Err: err}
 	}
-	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot connect to Cassandra at %s port %d", hosts, s.Port), Err: err}
+	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot connect to Cassandra at %s", hosts), Err: err}
 }
 
 func classifyQueryError(ctx context.Context, err error) error {

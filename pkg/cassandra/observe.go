@@ -3,7 +3,6 @@ package cassandra
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -64,7 +63,7 @@ func connectCluster(ctx context.Context, s Settings, cluster *gocql.ClusterConfi
 				r.session.Close()
 			}
 		}()
-		return nil, &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s did not finish in time", strings.Join(s.Hosts, ", ")), Err: ctx.Err()}
+		return nil, &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s did not finish in time", s.Addresses()), Err: ctx.Err()}
 	}
 }
 

@@ -124,6 +124,33 @@ func (s *Settings) applyDefaults() {
 	if s.MaxConcurrency == 0 {
 		s.MaxConcurrency = DefaultMaxConcurrency
 	}
+	if s.TLS.material(s.TLSClientKey) {
+		s.TLS.Enabled = true
+	}
+}
+
+// material reports whether certificates or a key are configured. They mean TLS whatever
+// "enabled" says, as metrics-server's files do: otherwise a CA certificate set without the
+// switch would send the password in plaintext.
+func (t TLSSettings) material(clientKey string) bool {
+	return t.CACert != "" || t.ClientCert != "" || clientKey != ""
+}
+
+// UsesTLS reports whether connections are encrypted: TLS is enabled or TLS material is set.
+func (s Settings) UsesTLS() bool { return s.TLS.Enabled || s.TLS.material(s.TLSClientKey) }
+
+// Addresses lists the contact points as host:port, each with its own port when it has one,
+// for messages.
+func (s Settings) Addresses() string {
+	out := make([]string, len(s.Hosts))
+	for i, h := range s.Hosts {
+		if _, _, err := net.SplitHostPort(h); err == nil {
+			out[i] = h
+		} else {
+			out[i] = net.JoinHostPort(h, strconv.Itoa(s.Port))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // Validate checks settings that can be checked without a network.

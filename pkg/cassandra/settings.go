@@ -23,6 +23,8 @@ const (
 	DefaultPageSize       = 5000
 	DefaultMaxRows        = 10000
 	DefaultMaxConcurrency = 8
+	// DefaultMaxQueryMemoryMiB bounds what one binned query holds in bins and results.
+	DefaultMaxQueryMemoryMiB = 256
 )
 
 // TLSSettings is the TLS part of jsonData. The client key is a secret and lives in Settings.
@@ -48,6 +50,9 @@ type Settings struct {
 	MaxRows         int         `json:"maxRows"`
 	MaxConcurrency  int         `json:"maxConcurrency"`
 	TLS             TLSSettings `json:"tls"`
+
+	// MaxQueryMemoryMiB bounds series x bins x aggregations of one query, in MiB.
+	MaxQueryMemoryMiB int `json:"maxQueryMemoryMiB"`
 
 	// Secrets: never marshalled, never printed.
 	Password     string `json:"-"`
@@ -77,6 +82,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"connectTimeout": &s.ConnectTimeout, "queryTimeout": &s.QueryTimeout,
 			"pageSize": &flexInt{&s.PageSize}, "maxRows": &flexInt{&s.MaxRows},
 			"maxConcurrency": &flexInt{&s.MaxConcurrency}, "tls": &s.TLS,
+			"maxQueryMemoryMiB": &flexInt{&s.MaxQueryMemoryMiB},
 		}
 		for name, dst := range fields {
 			v, ok := raw[name]
@@ -123,6 +129,9 @@ func (s *Settings) applyDefaults() {
 	}
 	if s.MaxConcurrency == 0 {
 		s.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if s.MaxQueryMemoryMiB == 0 {
+		s.MaxQueryMemoryMiB = DefaultMaxQueryMemoryMiB
 	}
 	if s.TLS.material(s.TLSClientKey) {
 		s.TLS.Enabled = true
@@ -175,7 +184,7 @@ func (s Settings) Validate() error {
 	if _, err := gocql.ParseConsistencyWrapper(s.Consistency); err != nil {
 		return &SettingsError{Field: "consistency", Msg: fmt.Sprintf("%q is not a consistency level: use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", s.Consistency)}
 	}
-	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency} {
+	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency, "maxQueryMemoryMiB": s.MaxQueryMemoryMiB} {
 		if v < 0 {
 			return &SettingsError{Field: name, Msg: fmt.Sprintf("%d is negative: use a positive number or leave it empty for the default", v)}
 		}

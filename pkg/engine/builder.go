@@ -79,8 +79,14 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 		}
 		spec.Columns = append(spec.Columns, col)
 	}
-	if _, err := binning.New(spec); err != nil {
+	first, err := binning.New(spec)
+	if err != nil {
 		return backend.DataResponse{}, &userError{msg: err.Error()}
+	}
+	// The memory budget is checked before any bins exist, then as each series appears.
+	mem, err := newMemBudget(e.opts.MaxQueryMemory, first)
+	if err != nil {
+		return backend.DataResponse{}, err
 	}
 
 	var mu sync.Mutex
@@ -93,8 +99,11 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 		mu.Lock()
 		binners = append(binners, b)
 		mu.Unlock()
-		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) {
+		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) error {
 			if s.bin == nil {
+				if err := mem.newSeries(); err != nil {
+					return err
+				}
 				s.bin = b.Series(s.key, s.labels)
 			}
 			for i, v := range vals {
@@ -102,14 +111,20 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 					s.bin.Add(ms, i, v)
 				}
 			}
+			if n := s.bin.Sketches(); n != s.sketches {
+				if err := mem.sketches(n - s.sketches); err != nil {
+					return err
+				}
+				s.sketches = n
+			}
+			return nil
 		})
 	})
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
 	if len(binners) == 0 {
-		b, _ := binning.New(spec)
-		binners = append(binners, b)
+		binners = append(binners, first)
 	}
 	merged := binners[0]
 	for _, o := range binners[1:] {
@@ -137,7 +152,7 @@ func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed s
 	var mu sync.Mutex
 	all := map[string]*latest{}
 	rows, err := scan(func(cols []cassandra.ColumnInfo) (rowReader, error) {
-		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) {
+		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) error {
 			mu.Lock()
 			defer mu.Unlock()
 			l := all[s.key]
@@ -148,6 +163,7 @@ func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed s
 			if ms >= l.ms {
 				l.ms, l.vals, l.ok = ms, append(l.vals[:0], vals...), append(l.ok[:0], ok...)
 			}
+			return nil
 		})
 	})
 	if err != nil {

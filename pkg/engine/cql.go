@@ -31,7 +31,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 
 	// The shape of a time series comes from the result's columns: the first timestamp column
 	// is the time, numeric columns are values, everything else labels the series.
-	rows := e.src.Query(ctx, stmt, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
+	rows := e.query(ctx, stmt, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
 	if len(rows.Columns()) == 0 {
 		// No result metadata means Cassandra refused the statement: report its reason.
 		if err := rows.Close(); err != nil {
@@ -56,6 +56,12 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		}
 		return drainCounted(ctx, rows, rr)
 	}
+	// A query refused before its scan (bins, memory budget) still releases the result.
+	defer func() {
+		if !scanned {
+			_ = rows.Close()
+		}
+	}()
 	if r.q.Binning {
 		return e.binned(r, scan, 0, shape, stmt, nil)
 	}
@@ -100,10 +106,10 @@ func (e *Engine) unbinned(r request, scan scanFunc, shape seriesShape, executed 
 	var kept int64
 	truncated := false
 	_, err := scan(func(cols []cassandra.ColumnInfo) (rowReader, error) {
-		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) {
+		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) error {
 			if kept >= maxRows {
 				truncated = true
-				return
+				return nil
 			}
 			kept++
 			p := all[s.key]
@@ -120,6 +126,7 @@ func (e *Engine) unbinned(r request, scan scanFunc, shape seriesShape, executed 
 				}
 				p.vals[i] = append(p.vals[i], x)
 			}
+			return nil
 		})
 	})
 	if err != nil {

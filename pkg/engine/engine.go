@@ -37,17 +37,23 @@ type Options struct {
 	// DefaultKeyspace is used by builder queries that name no keyspace (the data source's
 	// keyspace setting), so provisioned queries and alert rules can leave it out.
 	DefaultKeyspace string
+	// MaxQueryMemory bounds, in bytes, what one binned query may hold in bins and results
+	// (series x bins x aggregations); more is refused with an error naming what to reduce.
+	MaxQueryMemory int64
 }
 
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
-	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace}
+	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
+		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20}
 }
 
 // Engine runs queries for one data source.
 type Engine struct {
 	src  Source
 	opts Options
+	// query runs one statement: src.Query, replaced by fakes in unit tests.
+	query func(ctx context.Context, cql string, args []any, opts cassandra.QueryOptions) rows
 }
 
 // New returns an engine reading from src.
@@ -58,7 +64,14 @@ func New(src Source, opts Options) *Engine {
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = cassandra.DefaultMaxConcurrency
 	}
-	return &Engine{src: src, opts: opts}
+	if opts.MaxQueryMemory <= 0 {
+		opts.MaxQueryMemory = cassandra.DefaultMaxQueryMemoryMiB << 20
+	}
+	e := &Engine{src: src, opts: opts}
+	e.query = func(ctx context.Context, cql string, args []any, o cassandra.QueryOptions) rows {
+		return src.Query(ctx, cql, args, o)
+	}
+	return e
 }
 
 // QueryData answers every query of a request; one failing query never fails the others.

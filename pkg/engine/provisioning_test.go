@@ -59,7 +59,8 @@ func TestProvisioningExamplesAnswer(t *testing.T) {
 			List []struct {
 				Name  string `json:"name"`
 				Query struct {
-					Query string `json:"query"`
+					Query  string `json:"query"`
+					RawCQL string `json:"rawCql"`
 				} `json:"query"`
 			} `json:"list"`
 		} `json:"templating"`
@@ -75,7 +76,11 @@ func TestProvisioningExamplesAnswer(t *testing.T) {
 	want := map[string]string{"environment": "prod", "application": "checkout", "metric": "http.requests"}
 	for _, v := range dash.Templating.List {
 		t.Run("variable/"+v.Name, func(t *testing.T) {
-			stmt, err := query.PrepareRaw(&query.Query{QueryType: query.QueryTypeCQL, RawCQL: v.Query.Query}, now.Add(-time.Hour), now, time.Minute)
+			raw := v.Query.RawCQL // the variable editor's form; older dashboards used "query"
+			if raw == "" {
+				raw = v.Query.Query
+			}
+			stmt, err := query.PrepareRaw(&query.Query{QueryType: query.QueryTypeCQL, RawCQL: vars.Replace(raw)}, now.Add(-time.Hour), now, time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,9 +10,10 @@ import (
 
 // seriesRef is one series seen by a reader: its key, labels and the sink's state for it.
 type seriesRef struct {
-	key    string
-	labels map[string]string
-	bin    *binning.Series
+	key      string
+	labels   map[string]string
+	bin      *binning.Series
+	sketches int // percentile sketches of bin already charged to the memory budget
 }
 
 // seriesReader scans rows of (labels..., time, numbers...) and hands each row's measure
@@ -30,7 +31,7 @@ type seriesReader struct {
 	keyBuf   []byte
 	series   map[string]*seriesRef
 	last     *seriesRef
-	sink     func(s *seriesRef, ms int64, vals []float64, ok []bool)
+	sink     sink
 	names    []string
 }
 
@@ -40,7 +41,10 @@ type measureInput struct {
 	buf    []float64
 }
 
-func newSeriesReader(cols []cassandra.ColumnInfo, shape seriesShape, sink func(*seriesRef, int64, []float64, []bool)) (*seriesReader, error) {
+// sink takes one row's measure values; an error (e.g. the memory budget) stops the scan.
+type sink func(s *seriesRef, ms int64, vals []float64, ok []bool) error
+
+func newSeriesReader(cols []cassandra.ColumnInfo, shape seriesShape, sink sink) (*seriesReader, error) {
 	r := &seriesReader{sink: sink, series: map[string]*seriesRef{}, numByCol: map[string]int{}}
 	isLabel := map[string]bool{}
 	for _, c := range shape.seriesColumn {
@@ -124,8 +128,7 @@ func (r *seriesReader) row() error {
 			r.vals[i] = mi.m.Eval(mi.buf)
 		}
 	}
-	r.sink(s, ms, r.vals, r.ok)
-	return nil
+	return r.sink(s, ms, r.vals, r.ok)
 }
 
 // currentSeries finds the row's series by its label values without allocating when the

@@ -12,6 +12,13 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 )
 
+// rows is one statement's result as the engine reads it; *cassandra.Rows implements it.
+type rows interface {
+	Columns() []cassandra.ColumnInfo
+	Next(dest ...any) bool
+	Close() error
+}
+
 // rowReader turns one result row into values; each parallel worker gets its own.
 type rowReader interface {
 	dests() []any
@@ -45,18 +52,32 @@ func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var cur rows
+			// A panic while decoding or binning one query's rows (a driver or decoder bug, a
+			// hostile value) becomes that query's error: nothing else recovers in this goroutine,
+			// and an unrecovered panic would end the whole process.
+			defer func() {
+				if p := recover(); p != nil {
+					if cur != nil {
+						closeQuietly(cur)
+					}
+					fail(panicError("reading rows", p))
+				}
+			}()
 			var rr rowReader
 			for st := range next {
-				rows := e.src.Query(ctx, st.CQL, st.Args, cassandra.QueryOptions{PageSize: e.opts.PageSize})
+				cur = e.query(ctx, st.CQL, st.Args, cassandra.QueryOptions{PageSize: e.opts.PageSize})
 				if rr == nil {
 					var err error
-					if rr, err = newReader(rows.Columns()); err != nil {
-						_ = rows.Close()
+					if rr, err = newReader(cur.Columns()); err != nil {
+						_ = cur.Close()
 						fail(err)
 						return
 					}
 				}
-				if err := drain(ctx, rows, rr, &total, limit); err == errLimit {
+				err := drain(ctx, cur, rr, &total, limit)
+				cur = nil
+				if err == errLimit {
 					limitHit.Store(true)
 					cancel() // enough rows: the other workers stop too
 					return
@@ -88,13 +109,13 @@ feed:
 var errLimit = fmt.Errorf("row limit reached")
 
 // drainCounted reads one result to the end and returns its row count.
-func drainCounted(ctx context.Context, rows *cassandra.Rows, rr rowReader) (int64, error) {
+func drainCounted(ctx context.Context, rows rows, rr rowReader) (int64, error) {
 	var total atomic.Int64
 	err := drain(ctx, rows, rr, &total, 0)
 	return total.Load(), err
 }
 
-func drain(ctx context.Context, rows *cassandra.Rows, rr rowReader, total *atomic.Int64, limit int64) error {
+func drain(ctx context.Context, rows rows, rr rowReader, total *atomic.Int64, limit int64) error {
 	dests := rr.dests()
 	n := 0
 	for rows.Next(dests...) {
@@ -115,6 +136,17 @@ func drain(ctx context.Context, rows *cassandra.Rows, rr rowReader, total *atomi
 		}
 	}
 	return rows.Close()
+}
+
+// panicError is the error a recovered panic becomes: the plugin's fault, not the user's.
+func panicError(doing string, p any) error {
+	return fmt.Errorf("internal error while %s: %v", doing, p)
+}
+
+// closeQuietly releases a result after a panic; a second panic there is not worth a crash.
+func closeQuietly(r rows) {
+	defer func() { _ = recover() }()
+	_ = r.Close()
 }
 
 // describeStatements is the executed CQL for Meta.ExecutedQueryString.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"reflect"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -107,7 +106,7 @@ func NewDecoder(c ColumnInfo) *Decoder {
 			if *p == nil {
 				return "", false
 			}
-			return (*p).String(), true
+			return formatDecimal(*p), true
 		})
 	case gocql.TypeUUID, gocql.TypeTimeUUID:
 		// Raw bytes: the driver cannot scan a null uuid into **UUID.
@@ -157,18 +156,17 @@ func NewDecoder(c ColumnInfo) *Decoder {
 	case gocql.TypeTuple:
 		tt, _ := c.TypeInfo.(gocql.TupleTypeInfo)
 		d.FieldType = data.FieldTypeNullableJSON
-		gets := make([]func() (any, bool), len(tt.Elems))
-		for i, el := range tt.Elems {
-			var dest any
-			dest, gets[i] = reflectDest(el)
-			d.tuple = append(d.tuple, dest)
+		elems := make([]*cqlValue, len(tt.Elems))
+		for i := range tt.Elems {
+			elems[i] = new(cqlValue)
+			d.tuple = append(d.tuple, elems[i])
 		}
 		d.convert = func() any {
-			vals := make([]any, len(gets))
+			vals := make([]any, len(elems))
 			allNull := true
-			for i, get := range gets {
-				if v, ok := get(); ok {
-					vals[i], allNull = jsonable(v), false
+			for i, el := range elems {
+				if v, ok := el.get(); ok {
+					vals[i], allNull = v, false
 				}
 			}
 			if allNull {
@@ -179,16 +177,16 @@ func NewDecoder(c ColumnInfo) *Decoder {
 			return &raw
 		}
 	default:
-		// Collections, UDTs, vectors and custom types: scan into the driver's natural Go
-		// value and hand it to the table as JSON.
-		dest, get := reflectDest(c.TypeInfo)
+		// Collections, UDTs, vectors and custom types: decoded from their bytes (see
+		// cqlValue) and handed to the table as JSON.
+		dest := new(cqlValue)
 		d.dest, d.FieldType = dest, data.FieldTypeNullableJSON
 		d.convert = func() any {
-			v, ok := get()
+			v, ok := dest.get()
 			if !ok {
 				return (*json.RawMessage)(nil)
 			}
-			b, err := json.Marshal(jsonable(v))
+			b, err := json.Marshal(v)
 			if err != nil {
 				b, _ = json.Marshal(fmt.Sprint(v))
 			}
@@ -251,7 +249,7 @@ func jsonable(v any) any {
 		if x == nil {
 			return nil
 		}
-		return json.Number(x.String())
+		return json.Number(formatDecimal(x))
 	case *big.Int:
 		if x == nil {
 			return nil
@@ -265,6 +263,8 @@ func jsonable(v any) any {
 		return x.UTC().Format(time.RFC3339Nano)
 	case gocql.Duration:
 		return formatCQLDuration(x)
+	case time.Duration: // the driver's value for CQL time
+		return formatTimeOfDay(x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -389,12 +389,7 @@ func NumericDest(ti gocql.TypeInfo) (any, func() (float64, bool), error) {
 			if *p == nil {
 				return 0, false
 			}
-			f, _ := new(big.Float).SetString((*p).String())
-			if f == nil {
-				return 0, false
-			}
-			v, _ := f.Float64()
-			return v, true
+			return decimalFloat(*p), true
 		}, nil
 	}
 	return nil, nil, fmt.Errorf("CQL type %s is not numeric", TypeName(ti))
@@ -416,33 +411,4 @@ func IsNumericType(ti gocql.TypeInfo) bool {
 // IsTimeType reports whether the column holds timestamps (or dates) usable as a time axis.
 func IsTimeType(ti gocql.TypeInfo) bool {
 	return ti != nil && (ti.Type() == gocql.TypeTimestamp || ti.Type() == gocql.TypeDate)
-}
-
-// reflectDest makes a **T destination for the driver's natural Go type T of a column. A
-// pointer to pointer is the only form the driver scans nulls into for every type (it panics
-// on a null scanned into an empty interface).
-func reflectDest(ti gocql.TypeInfo) (any, func() (any, bool)) {
-	var zero any
-	if ti != nil {
-		zero = ti.Zero()
-	}
-	if zero == nil {
-		p := new([]byte)
-		return p, func() (any, bool) {
-			if *p == nil {
-				return nil, false
-			}
-			return "0x" + hex.EncodeToString(*p), true
-		}
-	}
-	pp := reflect.New(reflect.PointerTo(reflect.TypeOf(zero)))
-	return pp.Interface(), func() (any, bool) {
-		e := pp.Elem()
-		if e.IsNil() {
-			return nil, false
-		}
-		v := e.Elem().Interface()
-		e.Set(reflect.Zero(e.Type())) // the next row must not see this value if it is null
-		return v, true
-	}
 }

@@ -62,7 +62,19 @@ func (r *Rows) Columns() []ColumnInfo { return r.cols }
 // Next reads the next row into dest (one pointer per column, one per element for tuples;
 // **T gets nil for null), fetching the next page when needed. It returns false at the end or
 // on an error, which Close reports.
-func (r *Rows) Next(dest ...any) bool {
+func (r *Rows) Next(dest ...any) (ok bool) {
+	// The driver decodes while scanning and trusts what the server sends (a collection's
+	// element count, a tuple element's length): malformed data can panic inside it. That
+	// becomes this result's error, which Close reports, rather than a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			r.scanErr = fmt.Errorf("decode a row of the result: the driver failed on a malformed value: %v", p)
+			ok = false
+		}
+	}()
+	if r.scanErr != nil {
+		return false
+	}
 	if r.tuples {
 		// The driver's Scanner misaligns columns after a tuple; Iter.Scan does not.
 		return r.iter.Scan(dest...)

@@ -64,7 +64,14 @@ const complete: CassandraQuery = {
 };
 
 beforeEach(() => {
+  // With Jest's clock, waitFor's budget is a number of polls, each after pending work has run,
+  // not a second of wall time that a busy machine can use up.
+  jest.useFakeTimers();
   installTemplateSrv({ env: 'prod', app: ['api', 'web'] });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
 });
 
 describe('QueryEditor builder', () => {

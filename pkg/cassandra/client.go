@@ -106,7 +106,7 @@ type Health struct {
 func (c *Client) Health(ctx context.Context) (Health, error) {
 	var h Health
 	err := c.session.Query(`SELECT release_version, cluster_name, data_center FROM system.local`).
-		WithContext(ctx).Scan(&h.ReleaseVersion, &h.ClusterName, &h.DataCenter)
+		ScanContext(ctx, &h.ReleaseVersion, &h.ClusterName, &h.DataCenter)
 	if err != nil {
 		return h, classifyQueryError(ctx, err)
 	}
@@ -114,7 +114,7 @@ func (c *Client) Health(ctx context.Context) (Health, error) {
 		h.Keyspace, h.CheckedKeyspace = ks, true
 		var name string
 		err := c.session.Query(`SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?`, ks).
-			WithContext(ctx).Scan(&name)
+			ScanContext(ctx, &name)
 		switch {
 		case err == nil:
 			h.KeyspaceExists = true

@@ -46,7 +46,7 @@ func (c *Client) requireKeyspace(ctx context.Context, keyspace string) error {
 }
 
 func (c *Client) names(ctx context.Context, cql string, args ...any) ([]string, error) {
-	iter := c.session.Query(cql, args...).WithContext(ctx).Iter()
+	iter := c.session.Query(cql, args...).IterContext(ctx)
 	var out []string
 	var name string
 	for iter.Scan(&name) {
@@ -81,7 +81,7 @@ func (c *Client) Table(ctx context.Context, keyspace, table string) (*schema.Tab
 
 func (c *Client) loadTable(ctx context.Context, keyspace, table string) (*schema.Table, error) {
 	iter := c.session.Query(`SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?`, keyspace, table).
-		WithContext(ctx).Iter()
+		IterContext(ctx)
 	t := &schema.Table{Keyspace: keyspace, Name: table}
 	var col schema.Column
 	var kind string
@@ -140,7 +140,7 @@ func (c *Client) DistinctPartitionValues(ctx context.Context, t *schema.Table, c
 	if idx < 0 {
 		return nil, fmt.Errorf("column %q is not a partition key column of %s.%s: values can be listed for %s", column, t.Keyspace, t.Name, joinNames(pk))
 	}
-	iter := c.session.Query(fmt.Sprintf("SELECT DISTINCT %s FROM %s", sel, t.QualifiedName())).WithContext(ctx).Iter()
+	iter := c.session.Query(fmt.Sprintf("SELECT DISTINCT %s FROM %s", sel, t.QualifiedName())).IterContext(ctx)
 	dest := make([]any, len(pk))
 	for i := range dest {
 		dest[i] = new(any)

@@ -21,7 +21,6 @@ type seriesRef struct {
 type seriesReader struct {
 	destList []any
 	labels   []*cassandra.Decoder
-	labelIdx []int
 	timeDest *time.Time
 	nums     []func() (float64, bool)
 	numByCol map[string]int

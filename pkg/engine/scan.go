@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
@@ -161,5 +160,3 @@ func describeStatements(stmts []query.Statement) string {
 	}
 	return b.String()
 }
-
-func millis(t time.Time) int64 { return t.UnixMilli() }

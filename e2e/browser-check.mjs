@@ -24,12 +24,16 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 
+import { dashboardChecks } from './dashboard-check.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outputDir = path.join(root, 'test-output', 'browser');
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const cassandraHosts = process.env.CASSANDRA_HOSTS || '127.0.0.1';
 const keepOpen = /^(1|true|yes)$/i.test(process.env.BROWSER_CHECK_KEEP ?? '');
-const WATCHDOG_MS = 170_000;
+// Generous: the check waits for go build, the demo data load and Cassandra queries on a machine
+// that may be busy; a hang still ends.
+const WATCHDOG_MS = 420_000;
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -177,13 +181,44 @@ async function startMetricsServer(tmp) {
   return port;
 }
 
+/**
+ * @grafana/scenes and @grafana/plugin-compat are published for webpack (Grafana's and plugins'
+ * bundler), which turns a named import that a package does not export into undefined: they probe
+ * newer @grafana/runtime functions that way, and scenes' app routing imports react-router 6 names
+ * that @grafana/ui's react-router-dom 5 lacks (unused by dashboards). esbuild refuses such imports,
+ * so these files read those names from the module namespace instead, which gives webpack's result.
+ */
+const webpackMissingExports = {
+  name: 'webpack-missing-exports',
+  setup(build) {
+    const probed = /import\s*\{([^}]*)\}\s*from\s*(['"])(@grafana\/runtime(?:\/unstable)?|react-router-dom)\2;?/g;
+    build.onLoad({ filter: /node_modules[\\/]@grafana[\\/](scenes|plugin-compat)[\\/].*\.m?js$/ }, async (args) => {
+      let n = 0;
+      const source = await fsp.readFile(args.path, 'utf8');
+      const contents = source.replace(probed, (_, names, _q, pkg) => {
+        const ns = `__probed${n++}`;
+        const bindings = names
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .map((x) => {
+            const [imported, local = imported] = x.split(/\s+as\s+/);
+            return `const ${local} = ${ns}[${JSON.stringify(imported)}];`;
+          });
+        return `import * as ${ns} from '${pkg}'; ${bindings.join(' ')}`;
+      });
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 async function bundleDevPage(tmp) {
   const outdir = path.join(tmp, 'page');
   log('bundling the dev page (esbuild)');
   const t0 = Date.now();
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ['e2e/devpage/index.tsx'],
+    entryPoints: ['e2e/devpage/index.tsx', 'e2e/devpage/dashboard.tsx'],
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -195,16 +230,21 @@ async function bundleDevPage(tmp) {
     define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
     loader: { '.svg': 'file', '.png': 'file', '.woff': 'file', '.woff2': 'file', '.ttf': 'file' },
     logLevel: 'error',
+    plugins: [webpackMissingExports],
   });
-  await fsp.writeFile(
-    path.join(outdir, 'index.html'),
-    `<!doctype html>
+  for (const [name, title] of [
+    ['index', 'Cassandra Metrics: editor dev page'],
+    ['dashboard', 'Cassandra Metrics: dashboard page'],
+  ]) {
+    await fsp.writeFile(
+      path.join(outdir, `${name}.html`),
+      `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
-    <title>Cassandra Metrics: editor dev page</title>
+    <title>${title}</title>
     <link rel="icon" href="data:," />
-    ${fs.existsSync(path.join(outdir, 'index.css')) ? '<link rel="stylesheet" href="/index.css" />' : ''}
+    ${fs.existsSync(path.join(outdir, `${name}.css`)) ? `<link rel="stylesheet" href="/${name}.css" />` : ''}
   </head>
   <body>
     <script>
@@ -212,11 +252,12 @@ async function bundleDevPage(tmp) {
       window.grafanaBootData = { assets: { dark: '', light: '' }, settings: {}, user: {}, navTree: [] };
     </script>
     <div id="root"></div>
-    <script type="module" src="/index.js"></script>
+    <script type="module" src="/${name}.js"></script>
   </body>
 </html>
 `
-  );
+    );
+  }
   log(`bundled in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   return outdir;
 }
@@ -234,6 +275,8 @@ const MIME = {
 };
 
 const ICON_PATH = '/public/build/img/icons/';
+const DASHBOARD_PATH = '/provisioning/dashboards/';
+const dashboardDir = path.join(root, 'provisioning', 'dashboards');
 
 /** Serves the bundle and Grafana's icons, and proxies /api/* to metrics-server. */
 async function startPageServer(pageDir, apiPort) {
@@ -256,9 +299,12 @@ async function startPageServer(pageDir, apiPort) {
       req.pipe(upstream);
       return;
     }
-    const icon = url.pathname.startsWith(ICON_PATH);
-    const base = icon ? iconDir : pageDir;
-    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(icon ? ICON_PATH.length : 1);
+    // The dashboard page loads the provisioned dashboards' saved JSON as it is in the repository.
+    const [base, rel] = url.pathname.startsWith(ICON_PATH)
+      ? [iconDir, url.pathname.slice(ICON_PATH.length)]
+      : url.pathname.startsWith(DASHBOARD_PATH)
+        ? [dashboardDir, url.pathname.slice(DASHBOARD_PATH.length)]
+        : [pageDir, url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
     const file = path.resolve(base, decodeURIComponent(rel));
     if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -377,7 +423,7 @@ async function readJson(page, testId) {
 // ---------------------------------------------------------------------------------------------
 // The checks.
 
-async function checks(page, pageUrl, results) {
+async function checks(context, page, pageUrl, results) {
   const consoleErrors = [];
   const pageErrors = [];
   const apiResponses = [];
@@ -653,6 +699,8 @@ async function checks(page, pageUrl, results) {
     assert(pageErrors.length === 0, `page errors:\n  ${pageErrors.join('\n  ')}`);
     assert(consoleErrors.length === 0, `console errors:\n  ${consoleErrors.join('\n  ')}`);
   });
+
+  await dashboardChecks({ context, pageUrl, check, outputDir, root });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -691,7 +739,7 @@ async function main() {
   const page = context.pages()[0] ?? (await context.newPage());
 
   const results = [];
-  await checks(page, pageUrl, results);
+  await checks(context, page, pageUrl, results);
 
   if (keepOpen) {
     log(`BROWSER_CHECK_KEEP: the page stays at ${pageUrl}; Ctrl-C stops everything`);

@@ -77,10 +77,7 @@ export class DataSource extends DataSourceWithBackend<CassandraQuery, CassandraO
     return getVariableValues(this, cql, range ? { from: range.from.valueOf(), to: range.to.valueOf() } : undefined);
   }
 
-  async metricFindQuery(
-    query: SavedVariableQuery,
-    options?: LegacyMetricFindQueryOptions
-  ): Promise<MetricFindValue[]> {
+  async metricFindQuery(query: SavedVariableQuery, options?: LegacyMetricFindQueryOptions): Promise<MetricFindValue[]> {
     const values = await this.fetchVariableValues(variableCql(query), options?.scopedVars, options?.range);
     return values.map((v) => ({ text: v.text, value: v.value }));
   }

@@ -9,6 +9,8 @@ export interface RecordedRequest {
   /** The URL it went to (metrics-server's, same origin). */
   url: string;
   status?: number;
+  /** The JSON body of a POST, as sent. */
+  body?: unknown;
 }
 
 export const requests: RecordedRequest[] = [];
@@ -57,6 +59,7 @@ async function send<T>(options: BackendSrvRequest, signal: AbortSignal): Promise
   if (options.data !== undefined && method !== 'GET') {
     body = typeof options.data === 'string' ? options.data : JSON.stringify(options.data);
     headers['Content-Type'] = 'application/json';
+    record.body = JSON.parse(body);
   }
   const res = await fetch(target, { method, headers, body, signal });
   record.status = res.status;

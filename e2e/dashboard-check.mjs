@@ -1,0 +1,195 @@
+/**
+ * Dashboard checks for the browser check: every dashboard in provisioning/dashboards/ runs on the
+ * dashboard page (e2e/devpage/dashboard.tsx) as Grafana runs it — saved JSON, @grafana/scenes
+ * variables and query runners, the data source's front-end code, metrics-server, Cassandra — and
+ * each variable and panel must get what it needs. One PASS line per dashboard variable and panel.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+function assert(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+/** What a panel type needs from its frames to draw anything. */
+const NEEDS = {
+  timeseries: (frames) =>
+    frames.some(
+      (f) => f.fields.some((x) => x.type === 'time') && f.fields.some((x) => x.type === 'number' && x.nonNull > 0)
+    ),
+  stat: (frames) => frames.some((f) => f.fields.some((x) => x.type === 'number' && x.nonNull > 0)),
+  table: (frames) => frames.some((f) => f.length > 0 && f.fields.length > 0),
+};
+
+const settled = (s) =>
+  s.inFlight === 0 &&
+  s.variables.every((v) => !v.loading) &&
+  s.panels.every((p) => p.runs > 0 && (p.state === 'Done' || p.state === 'Error')) &&
+  s.annotationLayers.every((l) => l.state === 'Done' || l.state === 'Error');
+
+async function waitSettled(page, minRuns = 1) {
+  await page.waitForFunction(
+    (min) => {
+      if (window.dashboardCheckError) {
+        return true;
+      }
+      const s = window.dashboardCheck?.state();
+      return (
+        s &&
+        s.inFlight === 0 &&
+        s.variables.every((v) => !v.loading) &&
+        s.panels.every((p) => p.runs >= min && (p.state === 'Done' || p.state === 'Error')) &&
+        s.annotationLayers.every((l) => l.state === 'Done' || l.state === 'Error')
+      );
+    },
+    minRuns,
+    { timeout: 60_000, polling: 200 }
+  );
+  const error = await page.evaluate(() => window.dashboardCheckError);
+  assert(!error, `the dashboard page failed: ${error}`);
+  const state = await page.evaluate(() => window.dashboardCheck.state());
+  assert(settled(state), `dashboard not settled: ${JSON.stringify(state).slice(0, 800)}`);
+  return state;
+}
+
+/** A fingerprint of the data a panel drew: row counts and sums of every number field. */
+const fingerprint = (p) =>
+  JSON.stringify(p.frames.map((f) => [f.length, f.fields.map((x) => (x.type === 'number' ? x.sum : x.nonNull))]));
+
+export async function dashboardChecks({ context, pageUrl, check, outputDir, root }) {
+  const dir = path.join(root, 'provisioning', 'dashboards');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert(files.length > 0, 'no dashboards in provisioning/dashboards/');
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+
+  for (const file of files) {
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const uid = saved.uid;
+    let state;
+
+    await check(`dashboard ${uid}: loads, resolves its variables and runs its panels`, async () => {
+      await page.goto(`${pageUrl}dashboard.html?file=${encodeURIComponent(file)}`);
+      state = await waitSettled(page);
+    });
+    if (!state) {
+      continue;
+    }
+
+    for (const v of saved.templating?.list ?? []) {
+      await check(`dashboard ${uid}: variable $${v.name} has values from Cassandra`, async () => {
+        const got = state.variables.find((x) => x.name === v.name);
+        assert(got, `variable ${v.name} missing`);
+        assert(!got.error, `variable ${v.name}: ${got.error}`);
+        assert(got.options.length > 0, `variable ${v.name} has no options (saved query ${JSON.stringify(v.query)})`);
+        const value = [got.value].flat();
+        assert(
+          value.length > 0 && value.every((x) => got.options.includes(x)),
+          `${v.name} = ${JSON.stringify(got.value)} is not one of ${got.options}`
+        );
+      });
+    }
+
+    // Grafana numbers panels without an id in order, as the dashboard page does.
+    const panels = saved.panels.map((p, i) => ({ ...p, id: p.id ?? i + 1 })).filter((p) => p.targets?.length);
+    for (const p of panels) {
+      await check(`dashboard ${uid}: panel "${p.title}" (${p.type}) draws data`, async () => {
+        const got = state.panels.find((x) => x.id === p.id);
+        assert(got, `panel ${p.id} did not run`);
+        assert(got.errors.length === 0, `panel errors: ${got.errors.join('; ')}`);
+        const need = NEEDS[p.type];
+        assert(need, `no check for panel type ${p.type}`);
+        assert(need(got.frames), `frames do not fit a ${p.type} panel: ${JSON.stringify(got.frames).slice(0, 600)}`);
+      });
+    }
+
+    await check(`dashboard ${uid}: no variable reference reaches the backend`, async () => {
+      const names = (saved.templating?.list ?? []).map((v) => v.name);
+      assert(state.sent.length > 0, 'no query went to the backend');
+      for (const q of state.sent) {
+        const text = JSON.stringify(q);
+        const left = names.filter((n) => new RegExp(`\\$\\{?${n}\\b|\\[\\[${n}`).test(text));
+        assert(left.length === 0, `$${left.join(', $')} reached the backend in ${text}`);
+      }
+    });
+
+    const annotations = (saved.annotations?.list ?? []).filter((a) => !a.builtIn && a.enable !== false);
+    for (const a of annotations) {
+      await check(`dashboard ${uid}: annotation "${a.name}" returns events`, async () => {
+        const layer = state.annotationLayers.find((l) => l.name === a.name);
+        assert(layer && layer.state === 'Done', `annotation layer: ${JSON.stringify(layer)}`);
+        // Events reach the panels with their data, as Grafana draws them.
+        const ts = state.panels.filter((x) => x.type === 'timeseries');
+        assert(
+          ts.length > 0 && ts.every((x) => x.annotations > 0),
+          `annotation "${a.name}" gave the time series panels no events`
+        );
+      });
+    }
+
+    await check(`dashboard ${uid}: screenshot`, async () => {
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(outputDir, `dashboard-${uid}.png`), fullPage: true });
+    });
+
+    // Another value of the first variable that has one must change what the panels show.
+    const first = state.variables.find((v) => v.options.length > 1);
+    if (first) {
+      const next =
+        first.options.includes('staging') && first.value !== 'staging'
+          ? 'staging'
+          : first.options.find((o) => o !== first.value);
+      await check(
+        `dashboard ${uid}: changing $${first.name} from ${first.value} to ${next} changes the data`,
+        async () => {
+          const before = Object.fromEntries(state.panels.map((p) => [p.id, fingerprint(p)]));
+          const runs = Math.min(...state.panels.map((p) => p.runs));
+          await page.evaluate(([name, value]) => window.dashboardCheck.setVariable(name, value), [first.name, next]);
+          const after = await waitSettled(page, runs + 1);
+          for (const p of after.panels) {
+            assert(p.errors.length === 0, `panel "${p.title}" after the change: ${p.errors.join('; ')}`);
+            assert(NEEDS[p.type](p.frames), `panel "${p.title}" has no data after the change`);
+          }
+          const changed = after.panels.filter((p) => fingerprint(p) !== before[p.id]);
+          assert(
+            changed.length === after.panels.length,
+            `panels whose data did not change: ${after.panels
+              .filter((p) => !changed.includes(p))
+              .map((p) => p.title)
+              .join(', ')}`
+          );
+          await page.screenshot({
+            path: path.join(outputDir, `dashboard-${uid}-${first.name}-${next}.png`),
+            fullPage: true,
+          });
+        }
+      );
+    }
+
+    // The same dashboard with its variable queries saved in the other shapes Grafana keeps.
+    for (const shape of ['string', 'query', 'rawCql']) {
+      await check(
+        `dashboard ${uid}: variables saved as ${shape === 'string' ? 'a plain string' : `{${shape}}`} give the same options`,
+        async () => {
+          await page.goto(`${pageUrl}dashboard.html?file=${encodeURIComponent(file)}&shape=${shape}`);
+          const other = await waitSettled(page);
+          for (const v of state.variables) {
+            const o = other.variables.find((x) => x.name === v.name);
+            assert(
+              JSON.stringify(o?.options) === JSON.stringify(v.options),
+              `${v.name}: ${JSON.stringify(o?.options)} vs ${JSON.stringify(v.options)}`
+            );
+          }
+        }
+      );
+    }
+  }
+
+  await check('dashboard page: no page errors', async () => {
+    assert(pageErrors.length === 0, `page errors:\n  ${pageErrors.join('\n  ')}`);
+  });
+  await page.close();
+}

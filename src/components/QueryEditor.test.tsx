@@ -63,6 +63,18 @@ const complete: CassandraQuery = {
   fill: 'null',
 };
 
+// The query once keyspace, table and values are picked, before filters, interval and fill.
+const picked: CassandraQuery = {
+  refId: 'A',
+  queryType: 'builder',
+  keyspace: 'metric_data',
+  table: 'raw_counter_with_interval',
+  timeColumn: 'metric_timestamp',
+  valueColumns: ['count', 'interval_count'],
+  seriesColumns: ['environment', 'application', 'metric_name'],
+  filters: [],
+};
+
 beforeEach(() => {
   // With Jest's clock, waitFor's budget is a number of polls, each after pending work has run,
   // not a second of wall time that a busy machine can use up.
@@ -75,7 +87,7 @@ afterEach(() => {
 });
 
 describe('QueryEditor builder', () => {
-  it('fills dropdowns from the backend and builds the documented query', async () => {
+  it('fills dropdowns from the backend and picks a table the way it is keyed', async () => {
     const { getResource, onRunQuery, latest } = await renderEditor({ refId: 'A' });
 
     expect(await optionLabels(field('Keyspace'))).toEqual(['metric_data', 'system', '$env', '$app']);
@@ -105,6 +117,12 @@ describe('QueryEditor builder', () => {
 
     // No aggregation chosen: each measure's default applies, and the editor says which.
     expect(screen.getByPlaceholderText('Default: max(count), sum(interval_count)')).toBeInTheDocument();
+    expect(latest()).toEqual(picked);
+  });
+
+  it('adds a filter, interval and fill and builds the documented query', async () => {
+    const { getResource, onRunQuery, latest } = await renderEditor(picked);
+    expect(onRunQuery).not.toHaveBeenCalled();
 
     await act(async () => fireEvent.click(screen.getByText('Add filter')));
     const row = screen.getByRole('group', { name: 'Filter 1' });

@@ -1,5 +1,6 @@
 // Package resources serves the schema lookups the query editor and template variables need
-// (keyspaces, tables, columns, measures, partition key values, variable queries). The plugin
+// (keyspaces, tables, columns, measures, partition key values, variable queries), and the
+// editor's checks of raw CQL (validate) and builder CQL (preview). The plugin
 // mounts it as CallResource and the standalone server under /api/resources/, so both answer
 // the same way.
 package resources
@@ -59,11 +60,13 @@ func NewHandler(connect Connector, opts Options) http.Handler {
 		"/measures":  {get, h.measures},
 		"/values":    {get, h.values},
 		"/variable":  {[]string{http.MethodGet, http.MethodHead, http.MethodPost}, h.variable},
+		"/validate":  {[]string{http.MethodGet, http.MethodPost}, h.validate},
+		"/preview":   {[]string{http.MethodPost}, h.preview},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := routes[r.URL.Path]
 		if !ok {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values or variable", r.URL.Path))
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values, variable, validate or preview", r.URL.Path))
 			return
 		}
 		if !slices.Contains(rt.methods, r.Method) {

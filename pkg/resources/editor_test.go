@@ -1,0 +1,269 @@
+package resources
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/inf.v0"
+
+	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/query"
+)
+
+// validate never needs Cassandra: a connector that is called fails the test.
+func noCassandraServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(NewHandler(func(context.Context) (*cassandra.Client, error) {
+		t.Error("validate asked for a Cassandra connection")
+		return nil, errors.New("no Cassandra in this test")
+	}, Options{}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestValidate(t *testing.T) {
+	srv := noCassandraServer(t)
+	post := func(body any) (int, Validation, string) {
+		b, _ := json.Marshal(body)
+		resp, text := do(t, http.MethodPost, srv.URL+"/validate", string(b))
+		var v Validation
+		if resp.StatusCode == 200 {
+			if err := json.Unmarshal([]byte(text), &v); err != nil {
+				t.Fatalf("%v: %s", err, text)
+			}
+		}
+		return resp.StatusCode, v, text
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		cql  string
+		want []query.Problem
+		stmt string
+	}{
+		{name: "a second statement is marked from where it starts",
+			cql: "SELECT * FROM ks.t WHERE a = 1;\nSELECT * FROM ks.t",
+			want: []query.Problem{{Message: "only one statement can run: remove everything after the first ';'",
+				Offset: 32, Line: 2, Column: 1, EndLine: 2, EndColumn: 19}}},
+		{name: "an unknown macro",
+			cql: "SELECT * FROM ks.t WHERE $__from > 0",
+			want: []query.Problem{{Message: "unknown macro $__from; the macros are " + strings.Join(query.Macros(), ", "),
+				Offset: 25, Line: 1, Column: 26, EndLine: 1, EndColumn: 33}}},
+		{name: "a valid query answers the statement that would run",
+			cql:  "SELECT * FROM ks.t WHERE $__timeFilter(ts) LIMIT $__interval_ms",
+			want: []query.Problem{},
+			stmt: "SELECT * FROM ks.t WHERE ts >= 1767225600000 AND ts < 1767229200000 LIMIT 30000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, v, text := post(map[string]any{"query": tt.cql, "from": from.UnixMilli(), "to": from.Add(time.Hour).UnixMilli(), "intervalMs": 30000})
+			if status != 200 {
+				t.Fatalf("status %d: %s", status, text)
+			}
+			want := Validation{Valid: len(tt.want) == 0, Statement: tt.stmt, Problems: tt.want}
+			if diff := cmp.Diff(want, v); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// GET with the text in the URL answers the same.
+	resp, text := do(t, http.MethodGet, srv.URL+"/validate?query="+url.QueryEscape("DELETE FROM ks.t"), "")
+	var v Validation
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(text), &v) != nil || v.Valid || len(v.Problems) != 1 ||
+		v.Problems[0].Message != "only a single SELECT statement can run: found DELETE" || v.Problems[0].EndColumn != 7 {
+		t.Fatalf("GET: %d %s", resp.StatusCode, text)
+	}
+
+	for _, tt := range []struct {
+		name string
+		body string
+		want string
+	}{
+		{"not JSON", `SELECT 1`, "body must be JSON"},
+		{"no query", `{}`, `"query" is required`},
+		{"query not a string", `{"query": {"rawCql": "SELECT 1"}}`, `"query" is required`},
+		{"reversed range", `{"query": "SELECT 1", "from": 2000, "to": 1000}`, "swap from and to"},
+		{"bad interval", `{"query": "SELECT 1", "intervalMs": 0}`, `"intervalMs" must be above 0`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, text := do(t, http.MethodPost, srv.URL+"/validate", tt.body)
+			if resp.StatusCode != 400 || !strings.Contains(errorText(t, text), tt.want) {
+				t.Fatalf("status %d, body %s: want 400 with %q", resp.StatusCode, text, tt.want)
+			}
+		})
+	}
+	resp, text = do(t, http.MethodPost, srv.URL+"/validate", `{"query": "`+strings.Repeat("x", MaxEditorBody)+`"}`)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized body: %d %.200s", resp.StatusCode, text)
+	}
+	resp, _ = do(t, http.MethodGet, srv.URL+"/preview", "")
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Fatalf("GET /preview: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+}
+
+func TestLiteral(t *testing.T) {
+	ts := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.FixedZone("x", 3600))
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{"it's", `'it''s'`},
+		{ts, `'2026-01-02T02:04:05.006Z'`},
+		{int8(-3), "-3"},
+		{int64(math.MaxInt64), "9223372036854775807"},
+		{float32(0.1), "0.1"},
+		{2.5e-300, "2.5e-300"},
+		{math.Inf(-1), "-Infinity"},
+		{math.NaN(), "NaN"},
+		{new(big.Int).Lsh(big.NewInt(1), 70), "1180591620717411303424"},
+		{inf.NewDec(125, 2), "1.25"},
+		{true, "true"},
+		{[]byte{0xca, 0xfe}, "0xcafe"},
+		{13*time.Hour + 2*time.Minute + 3*time.Second + 4, "'13:02:03.000000004'"},
+		{[]any{"a", "b'c"}, `('a', 'b''c')`},
+		{nil, "NULL"},
+	}
+	for _, tt := range tests {
+		if got := Literal(tt.in); got != tt.want {
+			t.Errorf("Literal(%#v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestInline(t *testing.T) {
+	got := Inline(`SELECT "a?" FROM t WHERE x = ? AND y IN ? -- why?`+"\n"+`AND z = '?' LIMIT ?`, []string{"1", "('p', 'q')", "10"})
+	want := `SELECT "a?" FROM t WHERE x = 1 AND y IN ('p', 'q') -- why?` + "\n" + `AND z = '?' LIMIT 10`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// The preview is the engine's own plan: the statements BuildPlan makes for the live table, and
+// the same statements with their values written in select the same rows from Cassandra.
+func TestPreview(t *testing.T) {
+	srv := testServer(t)
+	c := cassandratest.Client(t)
+	from := time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC)
+	to := from.Add(2 * time.Hour)
+	q := map[string]any{
+		"queryType": "builder", "keyspace": "resources_test", "table": "raw_counter",
+		"timeColumn": "metric_timestamp", "valueColumns": []string{"interval_count", "count"},
+		"filters": []map[string]any{
+			{"column": "environment", "op": "IN", "values": []string{"prod", "dev"}},
+			{"column": "application", "values": []string{"api"}},
+			{"column": "metric_name", "values": []string{"a.count"}},
+		},
+	}
+	body, _ := json.Marshal(map[string]any{"query": q, "from": from.UnixMilli(), "to": to.UnixMilli()})
+	resp, text := do(t, http.MethodPost, srv.URL+"/preview", string(body))
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, text)
+	}
+	var p Preview
+	if err := json.Unmarshal([]byte(text), &p); err != nil {
+		t.Fatal(err)
+	}
+
+	raw, _ := json.Marshal(q)
+	parsed, err := query.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := c.Table(context.Background(), "resources_test", "raw_counter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := query.BuildPlan(parsed, table, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.StatementCount != len(plan.Statements) || p.StatementCount != 2 {
+		t.Fatalf("statementCount %d, the plan has %d (want 2: one per environment)", p.StatementCount, len(plan.Statements))
+	}
+	if p.Executed != plan.Statements[0].CQL {
+		t.Errorf("executed\n  %s\nplan\n  %s", p.Executed, plan.Statements[0].CQL)
+	}
+	// Only environment varies, so it alone labels the series.
+	wantCQL := `SELECT "environment", "metric_timestamp", "count", "previous_count" ` +
+		`FROM "resources_test"."raw_counter" WHERE "environment" = 'prod' AND "application" = 'api' AND "metric_name" = 'a.count' ` +
+		`AND "metric_timestamp" >= '2025-12-31T23:00:00.000Z' AND "metric_timestamp" < '2026-01-01T01:00:00.000Z'`
+	if p.CQL != wantCQL {
+		t.Errorf("cql\n  %s\nwant\n  %s", p.CQL, wantCQL)
+	}
+	wantMeasures := []PreviewMeasure{
+		{Measure: query.Measure{Name: "interval_count", Derived: true, Aggregations: []string{"sum"}, Columns: []string{"count", "previous_count"}}, Formula: "count - previous_count"},
+		{Measure: query.Measure{Name: "count", Aggregations: []string{"max"}, Columns: []string{"count"}}},
+	}
+	if diff := cmp.Diff(wantMeasures, p.Measures); diff != "" {
+		t.Errorf("measures (-want +got):\n%s", diff)
+	}
+
+	// Each statement with its values written in reads what the bound statement reads.
+	for i, s := range p.Statements {
+		inlined := Inline(s.CQL, s.Values)
+		count := func(cql string, args []any) int {
+			rows := c.Query(context.Background(), cql, args, cassandra.QueryOptions{})
+			decs := cassandra.Decoders(rows.Columns())
+			var dests []any
+			for _, d := range decs {
+				dests = append(dests, d.Dests()...)
+			}
+			n := 0
+			for rows.Next(dests...) {
+				n++
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatalf("%s: %v", cql, err)
+			}
+			return n
+		}
+		bound, written := count(plan.Statements[i].CQL, plan.Statements[i].Args), count(inlined, nil)
+		if bound != 1 || written != bound {
+			t.Errorf("statement %d: bound reads %d rows, written-in reads %d (want 1 each): %s", i, bound, written, inlined)
+		}
+	}
+
+	for _, tt := range []struct {
+		name   string
+		query  any
+		status int
+		want   string
+	}{
+		{"unknown column", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "timeColumn": "nope", "valueColumns": []string{"count"}}, 404, `"nope"`},
+		{"raw CQL", map[string]any{"queryType": "cql", "rawCql": "SELECT 1"}, 400, "builder queries"},
+		{"no table", map[string]any{"queryType": "builder", "keyspace": "resources_test"}, 400, "choose a keyspace and a table"},
+		{"unknown table", map[string]any{"keyspace": "resources_test", "table": "nope", "timeColumn": "t", "valueColumns": []string{"v"}}, 404, "nope"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(map[string]any{"query": tt.query})
+			resp, text := do(t, http.MethodPost, srv.URL+"/preview", string(b))
+			if resp.StatusCode != tt.status || !strings.Contains(errorText(t, text), tt.want) {
+				t.Fatalf("status %d, body %s: want %d with %q", resp.StatusCode, text, tt.status, tt.want)
+			}
+		})
+	}
+}
+
+// errorText is the message of an {"error": ...} body, or the body when it is not one.
+func errorText(t *testing.T, body string) string {
+	t.Helper()
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
+		return body
+	}
+	return e.Error
+}

@@ -31,7 +31,12 @@ step() {
   printf '\n==> %s\n' "$*"
 }
 
+# go.mod's toolchain line names the Go release with the security fixes the project needs; a
+# machine whose Go is set to its local toolchain would otherwise build with an older one.
+export GOTOOLCHAIN=auto
+
 step "Go modules"
+go version
 go mod download
 
 step "Front-end packages"

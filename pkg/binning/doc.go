@@ -75,7 +75,10 @@
 //
 // Memory is O(series × bins × aggregations) and independent of the number of
 // rows: each series allocates flat arrays for exactly the statistics its
-// aggregations need, once, on first use. Series.Add does integer arithmetic
+// aggregations need, once, on first use. BytesPerSeries and SketchBytes give
+// its size before a series exists, so a caller can hold a query to a memory
+// budget. New refuses more bins than MaxBins, counting without overflow, and
+// windows whose bin arithmetic would not fit in an int64 of milliseconds. Series.Add does integer arithmetic
 // and array updates only; it does not allocate except when a percentile
 // sketch is created or grows.
 //

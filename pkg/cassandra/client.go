@@ -173,7 +173,10 @@ func classifyConnectError(err error, s Settings) error {
 		strings.Contains(msg, "authentication") || strings.Contains(msg, "Provided username") || strings.Contains(msg, "authenticator"):
 		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("authentication failed for user %q: check the username and password", s.Username), Err: err}
 	case errors.As(err, &certErr), errors.As(err, &recordErr), strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
-		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("TLS handshake with %s failed: check that the node has client encryption on, the CA certificate and the server name (or skip verify)", hosts), Err: err}
+		return &Error{Kind: KindTLS, Msg: tlsAdvice(err, s), Err: err}
+	case !s.UsesTLS() && strings.Contains(msg, "connection reset by peer"):
+		// What a node that requires client encryption does to a plaintext handshake.
+		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("Cassandra at %s closed the connection at once: if the node requires client encryption, enable TLS and set its CA certificate", hosts), Err: err}
 	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "timed out"):
 		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s timed out after %s: check that the hosts and ports are reachable, or raise the connect timeout", hosts, s.ConnectTimeout.Std()), Err: err}
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "no connections were made"),
@@ -181,6 +184,34 @@ func classifyConnectError(err error, s Settings) error {
 		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot reach Cassandra at %s: check the hosts, the ports and that Cassandra is running", hosts), Err: err}
 	}
 	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot connect to Cassandra at %s", hosts), Err: err}
+}
+
+// tlsAdvice says which part of the TLS setup to change: each failure has its own fix.
+func tlsAdvice(err error, s Settings) string {
+	hosts := s.Addresses()
+	msg := err.Error()
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &unknownCA), strings.Contains(msg, "certificate signed by unknown authority"):
+		return fmt.Sprintf("the certificate of Cassandra at %s is not signed by a CA this data source trusts: set the CA certificate to the one that signed the node's certificate", hosts)
+	case errors.As(err, &hostErr), strings.Contains(msg, "certificate is valid for"), strings.Contains(msg, "doesn't contain any IP SANs"):
+		name := s.TLS.ServerName
+		if name == "" {
+			name = "the host address"
+		} else {
+			name = strconv.Quote(name)
+		}
+		return fmt.Sprintf("the certificate of Cassandra at %s is not valid for %s: set the server name to a name the certificate holds, or leave it empty to check the host address", hosts, name)
+	case strings.Contains(msg, "tls: certificate required"):
+		return fmt.Sprintf("Cassandra at %s requires a client certificate: set the client certificate and its key", hosts)
+	case strings.Contains(msg, "tls: bad certificate"), strings.Contains(msg, "tls: unknown certificate authority"), strings.Contains(msg, "tls: certificate unknown"):
+		return fmt.Sprintf("Cassandra at %s refused the client certificate: use one signed by a CA the node trusts", hosts)
+	case errors.As(err, &recordErr), strings.Contains(msg, "does not look like a TLS handshake"):
+		return fmt.Sprintf("Cassandra at %s does not speak TLS on this port: turn TLS off for it, or turn client encryption on at the node", hosts)
+	}
+	return fmt.Sprintf("TLS handshake with %s failed: check that the node has client encryption on, the CA certificate and the server name (or skip verify)", hosts)
 }
 
 func classifyQueryError(ctx context.Context, err error) error {

@@ -98,6 +98,9 @@ fi
 echo "Go: $passed top-level tests passed, none skipped"
 go_passed=$passed
 
+step "Go fuzz targets (two minutes in all)"
+scripts/fuzz.sh
+
 step "Front end: typecheck"
 npm run --silent typecheck
 step "Front end: lint"

@@ -1,6 +1,13 @@
 import { ScopedVars } from '@grafana/data';
 
-import { CqlTemplateError, formatCqlValue, interpolateCql, ReplaceFn } from './cqlTemplate';
+import {
+  CqlTemplateError,
+  formatCqlValue,
+  interpolateCql,
+  isVariableReference,
+  quoteLiteral,
+  ReplaceFn,
+} from './cqlTemplate';
 import { SceneVar, sceneTemplateSrv } from './testUtils/sceneTemplateSrv';
 
 // Interpolation goes through @grafana/scenes, the code Grafana's dashboards run.
@@ -201,5 +208,19 @@ describe('interpolateCql with hostile values (property)', () => {
     expect(formatCqlValue('-1.5e3')).toBe('-1.5e3');
     expect(formatCqlValue('42 OR 1=1')).toBe("'42 OR 1=1'");
     expect(formatCqlValue([])).toBe("''");
+  });
+});
+
+describe('quoting', () => {
+  it('doubles quotes inside literals', () => {
+    expect(quoteLiteral("O'Brien')")).toBe("'O''Brien'')'");
+  });
+
+  it('recognises whole variable references only', () => {
+    expect(isVariableReference('$env')).toBe(true);
+    expect(isVariableReference('${env:csv}')).toBe(true);
+    expect(isVariableReference('[[env]]')).toBe(true);
+    expect(isVariableReference('prod-$env')).toBe(false);
+    expect(isVariableReference('US$')).toBe(false);
   });
 });

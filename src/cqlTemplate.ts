@@ -1,7 +1,5 @@
 import { ScopedVars } from '@grafana/data';
 
-import { quoteLiteral } from './queryBuilder/preview';
-
 /**
  * Dashboard variables in raw CQL, with the conventions of Grafana's SQL data sources and no way
  * for a value to end a literal or add a statement:
@@ -32,6 +30,18 @@ const REFERENCE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)([^:}]*)(?::([^}]+
 const BACKEND_MACRO = /^__(time|unixEpoch|interval)/;
 
 const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/** A CQL string literal: `'value'`, with `'` doubled. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+const VARIABLE_REF = /^(\$\w+|\$\{[^}]+\}|\[\[[^\]]+\]\])$/;
+
+/** True when the whole value is one variable reference ($var, ${var:fmt} or [[var]]). */
+export function isVariableReference(value: string): boolean {
+  return VARIABLE_REF.test(value.trim());
+}
 
 function cqlLiteral(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value);

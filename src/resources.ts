@@ -1,8 +1,79 @@
-import { ColumnInfo, MeasureInfo, VariableValue } from './types';
+import { CassandraQuery, ColumnInfo, MeasureInfo, VariableValue } from './types';
 
 /** The part of the data source the resource helpers need; tests pass a stub. */
 export interface ResourceClient {
   getResource<T = unknown>(path: string, params?: Record<string, string | number | undefined>): Promise<T>;
+}
+
+/** Resource calls with a JSON body (DataSourceWithBackend.postResource). */
+export interface PostResourceClient {
+  postResource<T = unknown>(path: string, data?: unknown): Promise<T>;
+}
+
+/** A time range in epoch milliseconds, and the interval macros expand to. */
+export interface EditorRange {
+  from?: number;
+  to?: number;
+  intervalMs?: number;
+}
+
+/** One problem the backend found in raw CQL, at lines and columns from 1 (end exclusive). */
+export interface CqlProblem {
+  message: string;
+  offset: number;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** The validate route's answer: the statement that would run, or what is wrong and where. */
+export interface CqlValidation {
+  valid: boolean;
+  statement?: string;
+  problems: CqlProblem[];
+}
+
+/** Checks raw CQL with the backend's lexer, read-only guard and macros (no Cassandra involved). */
+export async function validateCql(
+  client: PostResourceClient,
+  cql: string,
+  range: EditorRange = {}
+): Promise<CqlValidation> {
+  const v = await client.postResource<CqlValidation>('validate', { query: cql, ...range });
+  return { valid: Boolean(v?.valid), statement: v?.statement, problems: Array.isArray(v?.problems) ? v.problems : [] };
+}
+
+/** A measure of a builder query and what is computed per bin, as the engine plans it. */
+export interface PreviewMeasure {
+  name: string;
+  derived: boolean;
+  aggregations: string[];
+  columns: string[];
+  formula?: string;
+}
+
+/** The preview route's answer: the CQL the engine runs for a builder query. */
+export interface BuilderPreview {
+  /** First statement with its bound values written in as CQL literals. */
+  cql: string;
+  /** First statement as sent, with ? markers (the executedQueryString of a run). */
+  executed: string;
+  statements: Array<{ cql: string; values: string[] }>;
+  statementCount: number;
+  measures?: PreviewMeasure[];
+  instant?: boolean;
+  keyspace: string;
+  table: string;
+}
+
+/** Asks the backend's own builder for the CQL of a builder query (variables already interpolated). */
+export function previewBuilder(
+  client: PostResourceClient,
+  query: CassandraQuery,
+  range: EditorRange = {}
+): Promise<BuilderPreview> {
+  return client.postResource<BuilderPreview>('preview', { query, ...range });
 }
 
 // Last column list seen per table, so ad hoc filters can be checked against a table without a request.

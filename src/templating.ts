@@ -1,7 +1,6 @@
 import { AdHocVariableFilter, ScopedVars } from '@grafana/data';
 
-import { interpolateCql, ReplaceFn } from './cqlTemplate';
-import { isVariableReference } from './queryBuilder/preview';
+import { interpolateCql, isVariableReference, ReplaceFn } from './cqlTemplate';
 import { CassandraQuery, ColumnInfo, FilterOp, QueryFilter } from './types';
 
 export type { ReplaceFn };

@@ -1,24 +1,38 @@
-import React, { useState } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
 import {
   Button,
   CodeEditor,
   InlineField,
   InlineFieldRow,
   InlineSwitch,
+  Monaco,
+  MonacoEditor,
   RadioButtonGroup,
   Stack,
   useStyles2,
 } from '@grafana/ui';
 
 import { CassandraQuery, QueryFormat } from '../types';
+import { getColumns, getKeyspaces, getTables, PostResourceClient, ResourceClient, validateCql } from '../resources';
+import { attachSchemaSource, SchemaSource } from './cql/completion';
+import { formatCql } from './cql/format';
+import { CQL_LANGUAGE_ID, MACROS, registerCqlLanguage } from './cql/language';
+import { locateCassandraError } from './cql/markers';
 import { AggregationEditor } from './queryBuilder/AggregationEditor';
 import { IntervalFillEditor } from './queryBuilder/IntervalFillEditor';
 
+export { MACROS } from './cql/language';
+
 interface Props {
+  /** Resource calls for completion and validation; the editor still edits text without it. */
+  datasource?: ResourceClient & PostResourceClient & { defaultKeyspace?: string };
   query: CassandraQuery;
   onChange: (patch: Partial<CassandraQuery>, run?: boolean) => void;
+  /** The last run's error for this query, marked in the text where Cassandra places it. */
+  runError?: string;
 }
 
 const FORMATS: Array<{ label: string; value: QueryFormat }> = [
@@ -26,41 +40,174 @@ const FORMATS: Array<{ label: string; value: QueryFormat }> = [
   { label: 'Table', value: 'table' },
 ];
 
-export const MACROS: Array<{ name: string; description: string }> = [
-  { name: '$__timeFilter(col)', description: 'col >= start AND col <= end of the dashboard time range' },
-  { name: '$__timeFrom', description: 'Start of the time range, epoch milliseconds' },
-  { name: '$__timeTo', description: 'End of the time range, epoch milliseconds' },
-  { name: '$__unixEpochFrom', description: 'Start of the time range, epoch seconds' },
-  { name: '$__unixEpochTo', description: 'End of the time range, epoch seconds' },
-  { name: '$__interval', description: 'Panel interval as a duration, e.g. 30s' },
-  { name: '$__interval_ms', description: 'Panel interval in milliseconds' },
-];
-
 const EXAMPLE = `SELECT metric_timestamp, environment, metric_name, count
 FROM metric_data.raw_counter_with_interval
 WHERE environment = $environment AND application = 'api' AND metric_name IN ($metric)
   AND $__timeFilter(metric_timestamp)`;
 
-export function CqlEditor({ query, onChange }: Props) {
+// Marker owners: the backend's checks while typing, Cassandra's answer to the last run.
+const OWNER_VALIDATE = 'cassandra-metrics-validate';
+const OWNER_RUN = 'cassandra-metrics-run';
+// Checked after typing pauses this long, so a request does not follow every key.
+const VALIDATE_DELAY_MS = 300;
+
+export function CqlEditor({ datasource, query, onChange, runError }: Props) {
   const styles = useStyles2(getStyles);
   const [showHelp, setShowHelp] = useState(false);
-  const commit = (rawCql: string) => {
-    if (rawCql !== (query.rawCql ?? '')) {
-      onChange({ rawCql });
+  const editorRef = useRef<{ editor: MonacoEditor; monaco: Monaco } | undefined>(undefined);
+  // Monaco's callbacks are bound once at mount: they read the latest props through refs.
+  const latest = useRef({ query, onChange, datasource });
+  useLayoutEffect(() => {
+    latest.current = { query, onChange, datasource };
+  });
+
+  const commit = useCallback((rawCql: string, run = true) => {
+    const { query: q, onChange: change } = latest.current;
+    if (rawCql !== (q.rawCql ?? '') || run) {
+      change({ rawCql }, run);
     }
+  }, []);
+
+  const format = () => {
+    const text = editorRef.current?.editor.getValue() ?? query.rawCql ?? '';
+    const formatted = formatCql(text);
+    const ed = editorRef.current?.editor;
+    const model = ed?.getModel();
+    if (ed && model && formatted !== text) {
+      // An edit rather than setValue keeps the undo history.
+      ed.executeEdits('format', [{ range: model.getFullModelRange(), text: formatted }]);
+    }
+    commit(formatted, false);
+  };
+
+  const run = () => commit(editorRef.current?.editor.getValue() ?? query.rawCql ?? '', true);
+
+  // Cassandra's complaint about the last run, where it points in the text.
+  useEffect(() => {
+    const ref = editorRef.current;
+    const model = ref?.editor.getModel();
+    if (!ref || !model) {
+      return;
+    }
+    const at = runError ? locateCassandraError(model.getValue(), runError) : undefined;
+    ref.monaco.editor.setModelMarkers(
+      model,
+      OWNER_RUN,
+      at
+        ? [
+            {
+              severity: ref.monaco.MarkerSeverity.Error,
+              message: runError!,
+              startLineNumber: at.line,
+              startColumn: at.column,
+              endLineNumber: at.endLine,
+              endColumn: at.endColumn,
+            },
+          ]
+        : []
+    );
+  }, [runError]);
+
+  const onEditorDidMount = (editor: MonacoEditor, monaco: Monaco) => {
+    editorRef.current = { editor, monaco };
+    const model = editor.getModel();
+    if (!model) {
+      return;
+    }
+    const source: SchemaSource = {
+      get defaultKeyspace() {
+        return latest.current.datasource?.defaultKeyspace;
+      },
+      keyspaces: () => withClient((c) => getKeyspaces(c)),
+      tables: (ks) => withClient((c) => getTables(c, ks)),
+      columns: (ks, t) => withClient((c) => getColumns(c, ks, t)),
+      variables: () =>
+        getTemplateSrv()
+          .getVariables()
+          .map((v) => v.name),
+    };
+    const withClient = <T,>(f: (c: ResourceClient) => Promise<T[]>): Promise<T[]> => {
+      const c = latest.current.datasource;
+      return c ? f(c) : Promise.resolve([]);
+    };
+    const detach = attachSchemaSource(monaco, model, source);
+
+    editor.addAction({
+      id: 'cassandra-metrics-run-query',
+      label: 'Run query',
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+      run: (ed) => commit(ed.getValue(), true),
+    });
+
+    // The backend's checks, with the problem marked where it is; a newer text wins.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let generation = 0;
+    const check = () => {
+      const client = latest.current.datasource;
+      const text = model.getValue();
+      const mine = ++generation;
+      if (!client || text.trim() === '') {
+        monaco.editor.setModelMarkers(model, OWNER_VALIDATE, []);
+        return;
+      }
+      validateCql(client, text)
+        .then((v) => {
+          if (mine !== generation || model.isDisposed()) {
+            return;
+          }
+          monaco.editor.setModelMarkers(
+            model,
+            OWNER_VALIDATE,
+            v.problems.map((p) => ({
+              severity: monaco.MarkerSeverity.Error,
+              message: p.message,
+              startLineNumber: p.line,
+              startColumn: p.column,
+              endLineNumber: p.endLine,
+              endColumn: p.endColumn,
+            }))
+          );
+        })
+        .catch(() => {
+          // No answer is no verdict: the query's own run reports errors.
+        });
+    };
+    const changes = editor.onDidChangeModelContent(() => {
+      // Cassandra's markers belong to the text that ran.
+      monaco.editor.setModelMarkers(model, OWNER_RUN, []);
+      clearTimeout(timer);
+      timer = setTimeout(check, VALIDATE_DELAY_MS);
+    });
+    check();
+    editor.onDidDispose(() => {
+      clearTimeout(timer);
+      changes.dispose();
+      detach();
+      editorRef.current = undefined;
+    });
   };
 
   return (
     <Stack direction="column" gap={1}>
-      <div className={styles.editor}>
+      <div className={styles.toolbar}>
+        <Button variant="secondary" size="sm" icon="brackets-curly" onClick={format} tooltip="Lay out the CQL">
+          Format
+        </Button>
+        <Button variant="primary" size="sm" icon="play" onClick={run} tooltip="Run the query (Ctrl/Cmd+Enter)">
+          Run query
+        </Button>
+      </div>
+      <div className={styles.editor} data-testid="cql-editor">
         <CodeEditor
-          language="sql"
+          language={CQL_LANGUAGE_ID}
           value={query.rawCql ?? ''}
           height={160}
           showLineNumbers
           showMiniMap={false}
-          onBlur={commit}
-          onSave={commit}
+          onBeforeEditorMount={registerCqlLanguage}
+          onEditorDidMount={onEditorDidMount}
+          onBlur={(text) => commit(text, text !== (latest.current.query.rawCql ?? ''))}
+          onSave={(text) => commit(text, true)}
         />
       </div>
       <InlineFieldRow>
@@ -117,7 +264,8 @@ export function CqlHelp() {
     <div className={styles.help} data-testid="cql-help">
       <p>
         One <code>SELECT</code> per query. Time series need a timestamp column; text columns become series labels. Press
-        Ctrl/Cmd+S or leave the editor to run the query.
+        Ctrl/Cmd+Enter to run the query (leaving the editor runs it too), Ctrl+Space to complete keyspaces, tables, the
+        columns of the table in <code>FROM</code>, macros and functions. Problems are underlined as you type.
       </p>
       <table className={styles.table}>
         <thead>
@@ -148,6 +296,7 @@ export function CqlHelp() {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  toolbar: css({ display: 'flex', gap: theme.spacing(1), justifyContent: 'flex-end' }),
   editor: css({ width: '100%' }),
   help: css({
     padding: theme.spacing(1, 2),

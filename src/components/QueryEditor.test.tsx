@@ -23,7 +23,7 @@ jest.mock('@grafana/ui', () => {
 });
 
 async function renderEditor(initial: CassandraQuery, jsonData = {}) {
-  const { ds, getResource } = mockDataSource(jsonData);
+  const { ds, getResource, postResource } = mockDataSource(jsonData);
   const onRunQuery = jest.fn();
   const changes: CassandraQuery[] = [];
   function Harness() {
@@ -44,7 +44,7 @@ async function renderEditor(initial: CassandraQuery, jsonData = {}) {
   await act(async () => {
     render(<Harness />);
   });
-  return { ds, getResource, onRunQuery, latest: () => changes[changes.length - 1], changes };
+  return { ds, getResource, postResource, onRunQuery, latest: () => changes[changes.length - 1], changes };
 }
 
 const field = (name: string) => screen.getByLabelText(name);
@@ -121,7 +121,7 @@ describe('QueryEditor builder', () => {
   });
 
   it('adds a filter, interval and fill and builds the documented query', async () => {
-    const { getResource, onRunQuery, latest } = await renderEditor(picked);
+    const { getResource, postResource, onRunQuery, latest } = await renderEditor(picked);
     expect(onRunQuery).not.toHaveBeenCalled();
 
     await act(async () => fireEvent.click(screen.getByText('Add filter')));
@@ -155,15 +155,23 @@ describe('QueryEditor builder', () => {
     });
     expect(onRunQuery).toHaveBeenCalled();
 
+    // The preview is the backend's CQL for the query as it runs: variables expanded, posted to the
+    // preview resource (a stand-in answers here; pkg/resources tests the real one).
+    await waitFor(() => expect(screen.getByTestId('cql-preview').textContent).toMatch(/^SELECT/));
+    const posted = postResource.mock.calls.filter(([path]) => path === 'preview').pop()?.[1] as { query: object };
+    expect(posted.query).toMatchObject({
+      keyspace: 'metric_data',
+      table: 'raw_counter_with_interval',
+      filters: [{ column: 'environment', op: 'IN', values: ['prod'] }],
+      valueColumns: ['count', 'interval_count'],
+    });
     expect(screen.getByTestId('cql-preview').textContent).toBe(
       [
-        'SELECT "environment", "application", "metric_name", "metric_timestamp", "count", "previous_count"',
+        'SELECT *',
         'FROM "metric_data"."raw_counter_with_interval"',
-        `WHERE "environment" IN ('prod', $env)`,
-        '  AND "metric_timestamp" >= :from AND "metric_timestamp" < :to',
-        '-- derived by the server: interval_count = count - previous_count',
+        `WHERE "environment" IN ('prod')`,
         '-- bins: 1m, fill previous',
-        '-- per bin: max(count), sum(interval_count)',
+        '-- per bin: max(count), max(interval_count)',
       ].join('\n')
     );
   });

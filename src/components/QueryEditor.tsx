@@ -11,7 +11,7 @@ import { ModeSwitch } from './queryBuilder/ModeSwitch';
 
 type Props = QueryEditorProps<DataSource, CassandraQuery, CassandraOptions>;
 
-export function QueryEditor({ query, datasource, onChange, onRunQuery }: Props) {
+export function QueryEditor({ query, datasource, onChange, onRunQuery, data }: Props) {
   const mode = queryModeOf(query);
 
   // Every change records the mode explicitly; queries run on selections and finished edits only.
@@ -34,7 +34,12 @@ export function QueryEditor({ query, datasource, onChange, onRunQuery }: Props) 
       {mode === 'builder' ? (
         <BuilderEditor datasource={datasource} query={query} onChange={update} />
       ) : (
-        <CqlEditor query={query} onChange={update} />
+        <CqlEditor
+          datasource={datasource}
+          query={query}
+          onChange={update}
+          runError={data?.errors?.find((e) => !e.refId || e.refId === query.refId)?.message}
+        />
       )}
     </Stack>
   );

@@ -1,7 +1,7 @@
 import { DataSourceInstanceSettings, PluginType } from '@grafana/data';
 
 import { DataSource } from '../datasource';
-import { CassandraOptions, ColumnInfo, MeasureInfo } from '../types';
+import { CassandraOptions, CassandraQuery, ColumnInfo, MeasureInfo } from '../types';
 
 export const seedColumns: ColumnInfo[] = [
   { name: 'environment', type: 'text', kind: 'partition_key', position: 0 },
@@ -69,15 +69,45 @@ export const seedResources: ResourceHandler = (path, params) => {
         { text: 'api', value: 'api' },
         { text: 'web', value: 'web' },
       ];
+    case 'preview':
+      return seedPreview(params as { query: CassandraQuery });
+    case 'validate':
+      return { valid: true, problems: [] };
     default:
       throw { status: 404, data: { message: `no resource ${path}` } };
   }
 };
+
+/**
+ * A stand-in for the backend's preview of a builder query (the real one is tested in
+ * pkg/resources): one statement naming the posted table and its first filter's values.
+ */
+function seedPreview({ query }: { query: CassandraQuery }) {
+  const f = query.filters?.[0];
+  const where = f ? ` WHERE "${f.column}" IN (${f.values.map((v) => `'${v}'`).join(', ')})` : '';
+  const executed = `SELECT * FROM "${query.keyspace}"."${query.table}"${f ? ` WHERE "${f.column}" IN ?` : ''}`;
+  return {
+    cql: `SELECT * FROM "${query.keyspace}"."${query.table}"${where}`,
+    executed,
+    statements: [{ cql: executed, values: [] }],
+    statementCount: 1,
+    measures: (query.valueColumns ?? []).map((name) => ({
+      name,
+      derived: false,
+      aggregations: ['max'],
+      columns: [name],
+    })),
+    keyspace: query.keyspace,
+    table: query.table,
+  };
+}
 
 /** A real DataSource whose resource calls are answered locally (and recorded). */
 export function mockDataSource(jsonData?: Partial<CassandraOptions>, handler: ResourceHandler = seedResources) {
   const ds = new DataSource(instanceSettings(jsonData));
   const getResource = jest.fn(async (path: string, params?: Params) => handler(path, params));
   ds.getResource = getResource as unknown as DataSource['getResource'];
-  return { ds, getResource };
+  const postResource = jest.fn(async (path: string, data?: Params) => handler(path, data));
+  ds.postResource = postResource as unknown as DataSource['postResource'];
+  return { ds, getResource, postResource };
 }

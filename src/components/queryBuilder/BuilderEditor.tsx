@@ -2,7 +2,6 @@ import React from 'react';
 import { Alert, InlineFieldRow, Stack } from '@grafana/ui';
 
 import { DataSource } from '../../datasource';
-import { buildCqlPreview } from '../../queryBuilder/preview';
 import { defaultTimeColumn, getColumns, getMeasures, partitionKeyColumns } from '../../resources';
 import { CassandraQuery } from '../../types';
 import { AggregationEditor } from './AggregationEditor';
@@ -62,12 +61,6 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
       onChange({ keyspace, table: next, timeColumn: undefined, seriesColumns: [], filters: [] }, false);
     }
   };
-
-  const preview = buildCqlPreview(query, {
-    defaultKeyspace: datasource.defaultKeyspace,
-    columns: columns.value,
-    measures: measures.value,
-  });
 
   return (
     <Stack direction="column" gap={0}>
@@ -139,7 +132,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
           onChange={onChange}
         />
       </InlineFieldRow>
-      <CqlPreview cql={preview} />
+      <CqlPreview datasource={datasource} query={query} />
     </Stack>
   );
 }

@@ -192,7 +192,9 @@ func (b *Binner) window(spec Spec, maxBins int64) error {
 	}
 	hi := floorDiv(b.toMs-1, b.wMs)
 	// hi >= lo, so the unsigned difference is exact even when hi-lo overflows int64.
+	// #nosec G115 -- hi >= lo, so the difference of the two int64s is exact as uint64 (two's complement), even where hi-lo overflows int64
 	span := uint64(hi) - uint64(lo)
+	// #nosec G115 -- maxBins is a positive constant
 	if span >= uint64(maxBins) {
 		n := strconv.FormatUint(span, 10)
 		if span < math.MaxUint64 {
@@ -201,8 +203,10 @@ func (b *Binner) window(spec Spec, maxBins int64) error {
 		return fmt.Errorf("the time range %s to %s at an interval of %v needs %s bins, more than the limit of %d: widen the interval or narrow the time range",
 			spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339), spec.Width, n, maxBins)
 	}
+	// #nosec G115 -- span < maxBins here (checked just above), far below MaxInt64
 	n := int64(span) + 1
 	// Series.Add indexes bins by (t - start) / width for t < To: that difference must fit.
+	// #nosec G115 -- toMs-1 >= startMs, so the unsigned difference is exact; comparing it with MaxInt64 is the overflow check
 	if uint64(b.toMs-1)-uint64(b.startMs) > math.MaxInt64 {
 		return fmt.Errorf("the time range %s to %s spans more milliseconds than an int64 holds: narrow the time range",
 			spec.From.UTC().Format(time.RFC3339), spec.To.UTC().Format(time.RFC3339))
@@ -468,46 +472,54 @@ func (b *Binner) Merge(o *Binner) error {
 }
 
 func (c *colState) merge(o *colState) {
-	for i, on := range o.n {
-		if on == 0 {
-			continue
-		}
-		n := c.n[i]
-		c.n[i] = n + on
-		if c.sum != nil {
-			c.sum[i] += o.sum[i]
-		}
-		if c.mean != nil {
-			// Chan et al.'s pairwise combination of Welford states.
-			if n == 0 {
-				c.shift[i], c.mean[i], c.m2[i] = o.shift[i], o.mean[i], o.m2[i]
-			} else {
-				na, nb, nt := float64(n), float64(on), float64(n+on)
-				d := o.mean[i] + (o.shift[i] - c.shift[i]) - c.mean[i]
-				c.mean[i] += d * nb / nt
-				c.m2[i] += o.m2[i] + d*d*na*nb/nt
-			}
-		}
-		if c.min != nil && (n == 0 || o.min[i] < c.min[i]) {
-			c.min[i] = o.min[i]
-		}
-		if c.max != nil && (n == 0 || o.max[i] > c.max[i]) {
-			c.max[i] = o.max[i]
-		}
-		if c.first != nil && (n == 0 || o.firstT[i] < c.firstT[i]) {
-			c.first[i], c.firstT[i] = o.first[i], o.firstT[i]
-		}
-		if c.last != nil && (n == 0 || o.lastT[i] >= c.lastT[i]) {
-			c.last[i], c.lastT[i] = o.last[i], o.lastT[i]
-		}
-		if c.sk != nil {
-			if c.sk[i] == nil {
-				c.sk[i] = o.sk[i]
-			} else {
-				c.sk[i].merge(o.sk[i])
-			}
+	for i := range o.n {
+		c.mergeBin(i, o, i)
+	}
+}
+
+// mergeBin adds bin j of o into bin i of c; it reports whether c took o's sketch pointer.
+func (c *colState) mergeBin(i int, o *colState, j int) (tookSketch bool) {
+	on := o.n[j]
+	if on == 0 {
+		return false
+	}
+	n := c.n[i]
+	c.n[i] = n + on
+	if c.sum != nil {
+		c.sum[i] += o.sum[j]
+	}
+	if c.mean != nil {
+		// Chan et al.'s pairwise combination of Welford states.
+		if n == 0 {
+			c.shift[i], c.mean[i], c.m2[i] = o.shift[j], o.mean[j], o.m2[j]
+		} else {
+			na, nb, nt := float64(n), float64(on), float64(n+on)
+			d := o.mean[j] + (o.shift[j] - c.shift[i]) - c.mean[i]
+			c.mean[i] += d * nb / nt
+			c.m2[i] += o.m2[j] + d*d*na*nb/nt
 		}
 	}
+	if c.min != nil && (n == 0 || o.min[j] < c.min[i]) {
+		c.min[i] = o.min[j]
+	}
+	if c.max != nil && (n == 0 || o.max[j] > c.max[i]) {
+		c.max[i] = o.max[j]
+	}
+	if c.first != nil && (n == 0 || o.firstT[j] < c.firstT[i]) {
+		c.first[i], c.firstT[i] = o.first[j], o.firstT[j]
+	}
+	if c.last != nil && (n == 0 || o.lastT[j] >= c.lastT[i]) {
+		c.last[i], c.lastT[i] = o.last[j], o.lastT[j]
+	}
+	if c.sk != nil {
+		if c.sk[i] == nil {
+			c.sk[i] = o.sk[j]
+			tookSketch = true
+		} else {
+			c.sk[i].merge(o.sk[j])
+		}
+	}
+	return tookSketch
 }
 
 // Results returns every series, sorted by key, with fill applied. The

@@ -82,6 +82,16 @@
 // and array updates only; it does not allocate except when a percentile
 // sketch is created or grows.
 //
+// # Keeping closed bins
+//
+// Export copies the state of whole bins (counts, sums, Welford terms, min, max, first and
+// last with their times, and encoded percentile sketches) into immutable States; Import
+// merges them into another Binner of the same width and aggregations, taking only bins that
+// lie wholly inside its window. Bins exported from complete data and imported into a later
+// window, plus the rows outside them, give the values binning every row at once gives: a
+// bin restored into an empty bin is copied, not recomputed, so sums and averages keep their
+// bits and percentiles their sketch. State.Size bounds what a cache of them holds.
+//
 // A Binner is not safe for concurrent use. To bin partitions in parallel,
 // give each worker its own Binner built from the same Spec and combine them
 // with Merge.

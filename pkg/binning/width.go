@@ -59,6 +59,7 @@ func AutoWidth(from, to time.Time, interval time.Duration, maxDataPoints int64) 
 	// A window not aligned to the width touches one bin more than span/width: take the next
 	// step then, so the panel never gets more points than it asked for.
 	fits := func(w time.Duration) bool {
+		// #nosec G115 -- AutoWidth makes maxDataPoints at least 1 before this runs
 		return maxDataPoints == 1 || !to.After(from) || binsCoveringLessOne(from, to, w) < uint64(maxDataPoints)
 	}
 	for _, w := range niceWidths {
@@ -94,8 +95,11 @@ func perPoint(from, to time.Time, maxDataPoints int64) (time.Duration, bool) {
 	}
 	// Both ends as whole seconds: the span is then exact as an unsigned count, whatever
 	// the years (a time.Time spans far more than an int64 of nanoseconds).
+	// #nosec G115 -- to is after from (checked above), so the unsigned difference of the two int64s is exact
 	secs := uint64(to.Unix()) - uint64(from.Unix()) + 1
+	// #nosec G115 -- maxDataPoints is at least 1 (AutoWidth)
 	perSecs := secs / uint64(maxDataPoints)
+	// #nosec G115 -- maxDataPoints is at least 1 (AutoWidth)
 	if perSecs*uint64(maxDataPoints) < secs {
 		perSecs++
 	}
@@ -114,6 +118,7 @@ func binsCoveringLessOne(from, to time.Time, w time.Duration) uint64 {
 	if last < first {
 		return 0
 	}
+	// #nosec G115 -- last >= first (checked above), so the unsigned difference is exact
 	return uint64(last) - uint64(first)
 }
 

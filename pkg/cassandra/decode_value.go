@@ -108,6 +108,7 @@ func decodeCollection(t gocql.CollectionType, data []byte, depth int) (any, erro
 	if len(data) < 4 {
 		return nil, fmt.Errorf("decode %s: %d bytes, too short for an element count", TypeName(t), len(data))
 	}
+	// #nosec G115 -- the protocol's [int] is a signed 32-bit big-endian value: reinterpreting the bits is the decoding, and a negative count is refused below
 	n := int32(binary.BigEndian.Uint32(data))
 	data = data[4:]
 	// Every element takes at least its 4-byte length (a map entry two of them): a count the
@@ -164,6 +165,7 @@ func readElem(data []byte, in gocql.TypeInfo) (elem, rest []byte, err error) {
 	if len(data) < 4 {
 		return nil, nil, fmt.Errorf("decode %s: the value ends inside an element length", TypeName(in))
 	}
+	// #nosec G115 -- the protocol's [int] is a signed 32-bit big-endian value: reinterpreting the bits is the decoding, and a negative length (null) is handled below
 	m := int32(binary.BigEndian.Uint32(data))
 	data = data[4:]
 	if m < 0 {

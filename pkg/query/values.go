@@ -50,10 +50,13 @@ func ConvertValue(cqlType, s string) (any, error) {
 		}
 		switch bits {
 		case 8:
+			// #nosec G115 -- ParseInt was given bitSize 8, so n fits
 			return int8(n), nil
 		case 16:
+			// #nosec G115 -- ParseInt was given bitSize 16, so n fits
 			return int16(n), nil
 		case 32:
+			// #nosec G115 -- ParseInt was given bitSize 32, so n fits
 			return int32(n), nil
 		}
 		return n, nil

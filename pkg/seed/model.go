@@ -94,6 +94,7 @@ func hashStrings(seed int64, parts ...string) uint64 {
 	h := fnv.New64a()
 	var b [8]byte
 	for i := range b {
+		// #nosec G115 -- the seed's bits, one byte at a time: the truncation is the point
 		b[i] = byte(uint64(seed) >> (8 * i))
 	}
 	_, _ = h.Write(b[:])
@@ -114,6 +115,7 @@ func mix(x uint64) uint64 {
 
 // unit is a uniform number in [0, 1) determined by a key, a stream number and an index.
 func unit(key uint64, stream, k int64) float64 {
+	// #nosec G115 -- hashing: the bits of stream and k are mixed, their sign does not matter
 	x := mix(key ^ mix(uint64(stream)*0x632be59bd9b4e019^uint64(k)))
 	return float64(x>>11) / (1 << 53)
 }

@@ -32,6 +32,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (backend.DataRespons
 	}
 	shape := seriesShape{
 		timeColumn:   plan.TimeColumn,
+		timeUnit:     plan.TimeUnit,
 		seriesColumn: plan.SeriesColumns,
 		measures:     plan.Measures,
 	}
@@ -53,6 +54,7 @@ type scanFunc func(newReader readerFactory) (int64, error)
 // seriesShape says which result columns are the time, the labels and the measures.
 type seriesShape struct {
 	timeColumn   string
+	timeUnit     string // epoch unit of a numeric time column
 	seriesColumn []string
 	measures     []query.Measure
 }

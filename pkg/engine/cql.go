@@ -76,8 +76,9 @@ func shapeFromColumns(cols []cassandra.ColumnInfo, q *query.Query) (seriesShape,
 	}
 	for _, c := range cols {
 		switch {
-		case shape.timeColumn == "" && cassandra.IsTimeType(c.TypeInfo) && (q.TimeColumn == "" || q.TimeColumn == c.Name):
+		case shape.timeColumn == "" && (q.TimeColumn == "" || q.TimeColumn == c.Name) && isTimeColumn(c, rawTimeUnit(q, c)):
 			shape.timeColumn = c.Name
+			shape.timeUnit = rawTimeUnit(q, c)
 		case cassandra.IsNumericType(c.TypeInfo):
 			shape.measures = append(shape.measures, query.Measure{Name: c.Name, Aggregations: aggs, Columns: []string{c.Name}})
 		default:
@@ -85,7 +86,7 @@ func shapeFromColumns(cols []cassandra.ColumnInfo, q *query.Query) (seriesShape,
 		}
 	}
 	if shape.timeColumn == "" {
-		return shape, userErrorf("the result has no timestamp column: select one (e.g. the table's time column) or use the table format")
+		return shape, userErrorf("the result has no timestamp column: select one (e.g. the table's time column; a timeuuid works too, and an epoch number when the query names it as time column with its unit) or use the table format")
 	}
 	if len(shape.measures) == 0 {
 		return shape, userErrorf("the result has no numeric column to plot: select one, or use the table format")

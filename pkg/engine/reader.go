@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"time"
-
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
@@ -21,7 +19,7 @@ type seriesRef struct {
 type seriesReader struct {
 	destList []any
 	labels   []*cassandra.Decoder
-	timeDest *time.Time
+	timeMs   func() (int64, bool)
 	nums     []func() (float64, bool)
 	numByCol map[string]int
 	measures []measureInput
@@ -59,12 +57,13 @@ func newSeriesReader(cols []cassandra.ColumnInfo, shape seriesShape, sink sink) 
 	for _, c := range cols {
 		switch {
 		case c.Name == shape.timeColumn && !foundTime:
-			if !cassandra.IsTimeType(c.TypeInfo) {
-				return nil, userErrorf("time column %q is %s, not a timestamp", c.Name, c.Type)
+			ti, err := newTimeInput(c, shape.timeUnit)
+			if err != nil {
+				return nil, err
 			}
 			foundTime = true
-			r.timeDest = new(time.Time)
-			r.destList = append(r.destList, r.timeDest)
+			r.timeMs = ti.ms
+			r.destList = append(r.destList, ti.dest)
 		case isLabel[c.Name]:
 			d := cassandra.NewDecoder(c)
 			r.labels = append(r.labels, d)
@@ -106,11 +105,14 @@ func newSeriesReader(cols []cassandra.ColumnInfo, shape seriesShape, sink sink) 
 func (r *seriesReader) dests() []any { return r.destList }
 
 func (r *seriesReader) row() error {
+	ms, ok := r.timeMs()
+	if !ok {
+		return nil // no time (null, or beyond what milliseconds hold): no point to place
+	}
 	s, err := r.currentSeries()
 	if err != nil {
 		return err
 	}
-	ms := r.timeDest.UnixMilli()
 	for i := range r.measures {
 		mi := &r.measures[i]
 		ok := true

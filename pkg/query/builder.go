@@ -31,6 +31,9 @@ const MaxFilters = 100
 type Statement struct {
 	CQL  string
 	Args []any
+	// Bucket names the time bucket the statement reads (a bucketed table), for notices; empty
+	// otherwise.
+	Bucket string
 }
 
 // Measure is one value the user asked for and how to aggregate it per bin.
@@ -62,8 +65,12 @@ type Plan struct {
 	Table string
 	// Columns is the SELECT list in order: series columns, the time column, then the value
 	// columns, each once.
-	Columns       []string
-	TimeColumn    string
+	Columns    []string
+	TimeColumn string
+	// TimeKind is how the time column holds time (timestamp, date, timeuuid or epoch) and
+	// TimeUnit the epoch unit of an epoch column, so the engine reads it right.
+	TimeKind      string
+	TimeUnit      string
 	ValueColumns  []string // numeric columns as selected, including the inputs of derived measures
 	SeriesColumns []string
 	Measures      []Measure
@@ -86,6 +93,10 @@ type Plan struct {
 	// range (the table's layout does not allow asking for only the latest).
 	Instant     bool
 	InstantInGo bool
+	// BucketColumn is the partition key column that buckets time, when the table is bucketed;
+	// Buckets is how many buckets the time range touches (each statement reads one).
+	BucketColumn string
+	Buckets      int
 }
 
 // restriction is what the filters say about one column.
@@ -112,6 +123,14 @@ func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
 // BuildPlanContext is BuildPlan that stops with ctx's error when ctx ends while it converts
 // filter values.
 func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
+	return BuildPlanOpts(ctx, q, t, from, to, PlanOptions{})
+}
+
+// BuildPlanOpts is BuildPlanContext with limits from the data source's settings.
+func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time.Time, opts PlanOptions) (*Plan, error) {
+	if opts.MaxBucketStatements <= 0 {
+		opts.MaxBucketStatements = DefaultMaxBucketStatements
+	}
 	if q == nil || t == nil {
 		return nil, &Error{Msg: "no query or no table to build a plan for"}
 	}
@@ -130,18 +149,21 @@ func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to t
 		return &Error{Field: field, Msg: nf.Error(), Err: nf}
 	}
 
-	// Time column: this product bins timestamps.
+	// Time column: a timestamp, date or timeuuid, or a number of epoch units.
 	tc, ok := t.Column(q.TimeColumn)
 	if !ok {
 		return nil, notFound("timeColumn", q.TimeColumn)
 	}
-	if !strings.EqualFold(tc.Type, "timestamp") {
-		return nil, errorf("timeColumn", "%q is %s %s column; choose the table's time column (a timestamp clustering column)", tc.Name, article(tc.Type), tc.Type)
+	timeKind, err := timeKindOf(tc, q.TimeUnit)
+	if err != nil {
+		return nil, err
 	}
 
 	p := &Plan{
 		Table:          where,
 		TimeColumn:     tc.Name,
+		TimeKind:       timeKind,
+		TimeUnit:       q.TimeUnit,
 		AllowFiltering: q.AllowFiltering,
 		Limit:          q.Limit,
 		Instant:        q.Instant,
@@ -198,8 +220,20 @@ func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to t
 	if err != nil {
 		return nil, err
 	}
+	// A bucketed table: the bucket column's values come from the time range, one per bucket.
+	var bucketLabels map[any]string
+	if q.BucketColumn != "" {
+		if bucketLabels, err = addBuckets(q, t, tc, restr, from, to, opts, notFound); err != nil {
+			return nil, err
+		}
+		p.BucketColumn = q.BucketColumn
+		p.Buckets = len(bucketLabels)
+	}
 	if len(q.SeriesColumns) == 0 {
 		p.SeriesColumns = defaultSeriesColumns(t, restr)
+		if p.BucketColumn != "" {
+			p.SeriesColumns = removeString(p.SeriesColumns, p.BucketColumn)
+		}
 	}
 
 	for _, c := range p.SeriesColumns {
@@ -243,6 +277,12 @@ func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to t
 	}
 	var partitions [][]any // one entry per statement: the partition key values, in key order
 	switch {
+	case p.BucketColumn != "":
+		// addBuckets checked the count against the limit: every bucket of every partition
+		// gets its own statement, so the buckets read in parallel.
+		partitions = crossProduct(pk, restr)
+		p.SinglePartition = true
+		p.FanOut = len(partitions) > 1
 	case pkFull && combos <= MaxFanOut:
 		partitions = crossProduct(pk, restr)
 		p.SinglePartition = true
@@ -294,13 +334,21 @@ func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to t
 	for i, c := range pk {
 		pkIndex[c.Name] = i
 	}
+	timeConds, timeArgs, err := timeConditions(schema.QuoteIdent(tc.Name), timeKind, tc.Type, q.TimeUnit, from, to)
+	if err != nil {
+		return nil, err
+	}
 	for _, pv := range partitions {
 		var conds []string
 		var args []any
+		bucket := ""
 		for _, c := range orderedColumns(t) {
 			if c.Name == tc.Name {
-				conds = append(conds, schema.QuoteIdent(c.Name)+" >= ?", schema.QuoteIdent(c.Name)+" < ?")
-				args = append(args, from.UTC(), to.UTC())
+				conds = append(conds, timeConds...)
+				args = append(args, timeArgs...)
+			}
+			if pv != nil && c.Name == p.BucketColumn {
+				bucket = bucketLabels[valueKey(pv[pkIndex[c.Name]])]
 			}
 			r := restr[c.Name]
 			if r == nil {
@@ -339,7 +387,7 @@ func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to t
 		if q.AllowFiltering {
 			cql += " ALLOW FILTERING"
 		}
-		p.Statements = append(p.Statements, Statement{CQL: cql, Args: args})
+		p.Statements = append(p.Statements, Statement{CQL: cql, Args: args, Bucket: bucket})
 	}
 	return p, nil
 }

@@ -81,6 +81,17 @@ type Query struct {
 	AllowFiltering bool     `json:"allowFiltering"`
 	Instant        bool     `json:"instant"`
 	Alias          string   `json:"alias"`
+	// TimeUnit is the epoch unit (s, ms, us, ns) of an int, bigint or varint time column; empty
+	// for timestamp, date and timeuuid columns, which hold their own time.
+	TimeUnit string `json:"timeUnit,omitempty"`
+	// BucketColumn is a partition key column that buckets the time column (a day, hour, week or
+	// month per partition). The builder reads every bucket the time range touches.
+	BucketColumn string `json:"bucketColumn,omitempty"`
+	// BucketGranularity is hour, day, week (ISO, starting Monday) or month, in UTC.
+	BucketGranularity string `json:"bucketGranularity,omitempty"`
+	// BucketFormat writes a bucket's start into a text or int bucket column, e.g. YYYY-MM-DD or
+	// YYYYMMDDHH; date and timestamp bucket columns need none.
+	BucketFormat string `json:"bucketFormat,omitempty"`
 
 	RawCQL string `json:"rawCql"`
 	Format Format `json:"format"`
@@ -190,6 +201,9 @@ func Parse(raw json.RawMessage) (*Query, error) {
 		q.Fill = FillNull
 	}
 	q.Fill = strings.ToLower(strings.TrimSpace(q.Fill))
+	q.TimeUnit = normalizeUnit(q.TimeUnit)
+	q.BucketColumn = strings.TrimSpace(q.BucketColumn)
+	q.BucketGranularity = strings.ToLower(strings.TrimSpace(q.BucketGranularity))
 	for i := range q.Filters {
 		op := strings.ToUpper(strings.TrimSpace(q.Filters[i].Op))
 		if op == "" {
@@ -301,6 +315,12 @@ func (q *Query) Validate() error {
 			return errorf(fmt.Sprintf("aggregations[%d]", i), "%q is not an aggregation; use one of %s", a, strings.Join(aggregationNames, ", "))
 		}
 	}
+	if q.TimeUnit != "" && !contains(timeUnits, q.TimeUnit) {
+		return errorf("timeUnit", "%q is not an epoch unit; use one of %s", q.TimeUnit, strings.Join(timeUnits, ", "))
+	}
+	if err := q.validateBucket(); err != nil {
+		return err
+	}
 	if q.Limit < 0 {
 		return errorf("limit", "must be 0 (no limit) or a positive number of rows")
 	}
@@ -319,7 +339,7 @@ func (q *Query) validateBuilder() error {
 		return errorf("table", "choose a table")
 	}
 	if q.TimeColumn == "" {
-		return errorf("timeColumn", "choose the table's time column (a timestamp clustering column)")
+		return errorf("timeColumn", "choose the table's time column (a timestamp, date, timeuuid or epoch clustering column)")
 	}
 	if len(q.ValueColumns) == 0 {
 		return errorf("valueColumns", "choose at least one value column")

@@ -120,7 +120,7 @@ func TestValidate(t *testing.T) {
 		{"unknown query type", with(valid(), func(q *Query) { q.QueryType = "sql" }), `queryType: "sql" is not a query type; use "builder" or "cql"`},
 		{"no keyspace", with(valid(), func(q *Query) { q.Keyspace = "" }), `keyspace: choose a keyspace`},
 		{"no table", with(valid(), func(q *Query) { q.Table = "" }), `table: choose a table`},
-		{"no time column", with(valid(), func(q *Query) { q.TimeColumn = "" }), `timeColumn: choose the table's time column (a timestamp clustering column)`},
+		{"no time column", with(valid(), func(q *Query) { q.TimeColumn = "" }), `timeColumn: choose the table's time column (a timestamp, date, timeuuid or epoch clustering column)`},
 		{"no value column", with(valid(), func(q *Query) { q.ValueColumns = nil }), `valueColumns: choose at least one value column`},
 		{"empty value column", with(valid(), func(q *Query) { q.ValueColumns = []string{"p99", ""} }), `valueColumns[1]: choose a column or remove the empty entry`},
 		{"empty series column", with(valid(), func(q *Query) { q.SeriesColumns = []string{""} }), `seriesColumns[0]: choose a column or remove the empty entry`},

@@ -36,11 +36,11 @@ type QueryOptions struct {
 // Query runs one statement with bound values. It does not check what the statement is:
 // callers pass only SELECTs vetted by pkg/query.
 func (c *Client) Query(ctx context.Context, cql string, args []any, opts QueryOptions) *Rows {
-	q := c.session.Query(cql, args...).WithContext(ctx).Idempotent(true)
+	q := c.session.Query(cql, args...).Idempotent(true)
 	if opts.PageSize > 0 {
 		q = q.PageSize(opts.PageSize)
 	}
-	iter := q.Iter()
+	iter := q.IterContext(ctx)
 	r := &Rows{ctx: ctx, iter: iter}
 	for _, ci := range iter.Columns() {
 		r.cols = append(r.cols, ColumnInfo{Name: ci.Name, Type: TypeName(ci.TypeInfo), TypeInfo: ci.TypeInfo})

@@ -18,7 +18,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (backend.DataRespons
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
-	plan, err := query.BuildPlan(r.q, t, r.from, r.to)
+	plan, err := query.BuildPlanContext(ctx, r.q, t, r.from, r.to)
 	if err != nil {
 		return backend.DataResponse{}, err
 	}

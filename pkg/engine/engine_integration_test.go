@@ -23,11 +23,6 @@ func dataQuery(refID string, q map[string]any, from, to time.Time, maxDataPoints
 	return backend.DataQuery{RefID: refID, JSON: b, TimeRange: backend.TimeRange{From: from, To: to}, MaxDataPoints: maxDataPoints, Interval: time.Second}
 }
 
-func withJSON(q backend.DataQuery, raw json.RawMessage) backend.DataQuery {
-	q.JSON = raw
-	return q
-}
-
 func run(t *testing.T, e *Engine, q backend.DataQuery) backend.DataResponse {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -132,7 +132,7 @@ func TestPrepareRaw(t *testing.T) {
 			want: `SELECT metric_timestamp, p99 FROM metric_data.raw_timer WHERE environment = 'prod' AND application = 'api' AND metric_name = 'm' AND metric_timestamp >= 1700000000000 AND metric_timestamp < 1700003600000;`,
 		},
 		{name: "refused before expansion", cql: `DELETE FROM t WHERE ts < $__timeTo`, wantErr: "rawCql: only a single SELECT statement can run: found DELETE (line 1, column 1)"},
-		{name: "unknown macro", cql: `SELECT a FROM t WHERE ts > $__from`, wantErr: "rawCql: unknown macro $__from; the macros are $__timeFrom, $__timeTo, $__unixEpochFrom, $__unixEpochTo, $__timeFilter, $__interval, $__interval_ms (line 1, column 28)"},
+		{name: "unknown macro", cql: `SELECT a FROM t WHERE ts > $__from`, wantErr: "rawCql: unknown macro $__from; the macros are $__timeFrom, $__timeTo, $__unixEpochFrom, $__unixEpochTo, $__timeFilter, $__interval, $__interval_ms, $__timeFilter_<unit>, $__timeFrom_<unit>, $__timeTo_<unit> (unit s, ms, us or ns), $__timeuuidFilter (line 1, column 28)"},
 		{name: "second statement", cql: `SELECT a FROM t WHERE ts > $__timeFrom; DROP TABLE t`, wantErr: "rawCql: only one statement can run: remove everything after the first ';' (line 1, column 41)"},
 	}
 	for _, tt := range tests {

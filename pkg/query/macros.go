@@ -8,20 +8,49 @@ import (
 
 // Macro names. They expand in the backend (not the browser) so alert rules get them too.
 const (
-	MacroTimeFrom       = "$__timeFrom"
-	MacroTimeTo         = "$__timeTo"
-	MacroUnixEpochFrom  = "$__unixEpochFrom"
-	MacroUnixEpochTo    = "$__unixEpochTo"
-	MacroTimeFilter     = "$__timeFilter"
-	MacroInterval       = "$__interval"
-	MacroIntervalMs     = "$__interval_ms"
+	MacroTimeFrom      = "$__timeFrom"
+	MacroTimeTo        = "$__timeTo"
+	MacroUnixEpochFrom = "$__unixEpochFrom"
+	MacroUnixEpochTo   = "$__unixEpochTo"
+	MacroTimeFilter    = "$__timeFilter"
+	MacroInterval      = "$__interval"
+	MacroIntervalMs    = "$__interval_ms"
+	// Unit forms for epoch columns: the range's bounds in s, ms, us or ns, each rounded up to
+	// a whole unit so that col >= from AND col < to holds exactly the range.
+	MacroTimeFilterPrefix = "$__timeFilter_"
+	MacroTimeFromPrefix   = "$__timeFrom_"
+	MacroTimeToPrefix     = "$__timeTo_"
+	// MacroTimeUUIDFilter keeps a timeuuid column to the range with minTimeuuid bounds.
+	MacroTimeUUIDFilter = "$__timeuuidFilter"
 	macroPrefix         = "$__"
 	macroTimeFilterHelp = `write one column name, e.g. $__timeFilter(metric_timestamp) or $__timeFilter("Time")`
 )
 
 // Macros lists the macro names, for help texts and the editor.
 func Macros() []string {
-	return []string{MacroTimeFrom, MacroTimeTo, MacroUnixEpochFrom, MacroUnixEpochTo, MacroTimeFilter, MacroInterval, MacroIntervalMs}
+	out := []string{MacroTimeFrom, MacroTimeTo, MacroUnixEpochFrom, MacroUnixEpochTo, MacroTimeFilter, MacroInterval, MacroIntervalMs}
+	for _, prefix := range []string{MacroTimeFilterPrefix, MacroTimeFromPrefix, MacroTimeToPrefix} {
+		for _, u := range timeUnits {
+			out = append(out, prefix+u)
+		}
+	}
+	return append(out, MacroTimeUUIDFilter)
+}
+
+// MacroHelp names the macros for error messages, the unit forms folded into one entry each.
+func MacroHelp() string { return macroHelp }
+
+var macroHelp = strings.Join([]string{MacroTimeFrom, MacroTimeTo, MacroUnixEpochFrom, MacroUnixEpochTo, MacroTimeFilter, MacroInterval, MacroIntervalMs,
+	MacroTimeFilterPrefix + "<unit>", MacroTimeFromPrefix + "<unit>", MacroTimeToPrefix + "<unit> (unit s, ms, us or ns)", MacroTimeUUIDFilter}, ", ")
+
+// unitMacro splits a unit form such as $__timeFilter_us into its base and unit.
+func unitMacro(name string) (base, unit string, ok bool) {
+	for _, prefix := range []string{MacroTimeFilterPrefix, MacroTimeFromPrefix, MacroTimeToPrefix} {
+		if u, found := strings.CutPrefix(name, prefix); found && contains(timeUnits, u) {
+			return prefix, u, true
+		}
+	}
+	return "", "", false
 }
 
 // ExpandMacros replaces the macros in raw CQL:
@@ -31,6 +60,10 @@ func Macros() []string {
 //	$__timeFilter(col)                col >= <from ms> AND col < <to ms>
 //	$__interval                       the interval as a CQL duration literal (30s, 5m, 1h)
 //	$__interval_ms                    the interval in milliseconds
+//	$__timeFrom_s, _ms, _us, _ns      the range's start in epoch s, ms, µs or ns, rounded up
+//	$__timeTo_s, _ms, _us, _ns        the range's end, rounded up the same way
+//	$__timeFilter_s(col) (_ms _us _ns) col >= $__timeFrom_s AND col < $__timeTo_s: an epoch column
+//	$__timeuuidFilter(col)            col >= minTimeuuid(from ms) AND col < minTimeuuid(to ms)
 //
 // Text inside string literals, quoted identifiers and comments is left alone. A macro name ends
 // where an identifier would, so $__timeFromX is the (unknown) macro $__timeFromX, an error,
@@ -92,6 +125,29 @@ func expand(cql string, from, to time.Time, interval time.Duration, g *guard) (o
 			write(cql[:t.Pos])
 		}
 		var value string
+		isFilter := t.Text == MacroTimeFilter || t.Text == MacroTimeUUIDFilter
+		base, unit, isUnit := unitMacro(t.Text)
+		switch {
+		case isUnit && base == MacroTimeFilterPrefix:
+			isFilter = true
+			col, ok := macroArg(&lx)
+			if !ok {
+				macroErr = lexError(cql, t.Pos, t.Text+": write one column name, e.g. "+t.Text+"(ts)")
+				continue
+			}
+			value = col + " >= " + EpochCeil(from, unit).String() + " AND " + col + " < " + EpochCeil(to, unit).String()
+		case isUnit && base == MacroTimeFromPrefix:
+			value = EpochCeil(from, unit).String()
+		case isUnit:
+			value = EpochCeil(to, unit).String()
+		case t.Text == MacroTimeUUIDFilter:
+			col, ok := macroArg(&lx)
+			if !ok {
+				macroErr = lexError(cql, t.Pos, MacroTimeUUIDFilter+": write one column name, e.g. $__timeuuidFilter(event_id)")
+				continue
+			}
+			value = col + " >= minTimeuuid(" + EpochCeil(from, UnitMillis).String() + ") AND " + col + " < minTimeuuid(" + EpochCeil(to, UnitMillis).String() + ")"
+		}
 		switch t.Text {
 		case MacroTimeFrom:
 			value = strconv.FormatInt(from.UnixMilli(), 10)
@@ -121,10 +177,13 @@ func expand(cql string, from, to time.Time, interval time.Duration, g *guard) (o
 			}
 			value = col + " >= " + strconv.FormatInt(from.UnixMilli(), 10) + " AND " + col + " < " + strconv.FormatInt(to.UnixMilli(), 10)
 		default:
-			macroErr = lexError(cql, t.Pos, "unknown macro "+t.Text+"; the macros are "+strings.Join(Macros(), ", "))
+			if value != "" {
+				break // a unit form or the timeuuid filter, expanded above
+			}
+			macroErr = lexError(cql, t.Pos, "unknown macro "+t.Text+"; the macros are "+macroHelp)
 			continue
 		}
-		if t.Text != MacroTimeFilter {
+		if !isFilter {
 			emptyParens(&lx)
 		}
 		if joins(last, value[0]) {

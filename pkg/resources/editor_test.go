@@ -57,7 +57,7 @@ func TestValidate(t *testing.T) {
 				Offset: 32, Line: 2, Column: 1, EndLine: 2, EndColumn: 19}}},
 		{name: "an unknown macro",
 			cql: "SELECT * FROM ks.t WHERE $__from > 0",
-			want: []query.Problem{{Message: "unknown macro $__from; the macros are " + strings.Join(query.Macros(), ", "),
+			want: []query.Problem{{Message: "unknown macro $__from; the macros are " + query.MacroHelp(),
 				Offset: 25, Line: 1, Column: 26, EndLine: 1, EndColumn: 33}}},
 		{name: "a valid query answers the statement that would run",
 			cql:  "SELECT * FROM ks.t WHERE $__timeFilter(ts) LIMIT $__interval_ms",

@@ -1,11 +1,12 @@
 import React, { ChangeEvent, useId } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { ConfigSection, DataSourceDescription } from '@grafana/plugin-ui';
 import {
   Alert,
   Combobox,
   ComboboxOption,
+  Divider,
   Field,
-  FieldSet,
   Input,
   SecretInput,
   SecretTextArea,
@@ -25,6 +26,9 @@ import {
 import { HostsInput } from './HostsInput';
 
 type Props = DataSourcePluginOptionsEditorProps<CassandraOptions, CassandraSecureJsonData>;
+
+/** Where the settings are explained; the config page links to it. */
+export const DOCS_URL = 'https://github.com/metricsserver/cassandra-datasource#configuration-data-source-settings';
 
 const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
 const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY_LEVELS.map((c) => ({
@@ -171,8 +175,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <Stack direction="column" gap={2}>
-      <FieldSet label="Connection">
+      <DataSourceDescription dataSourceName="Cassandra Metrics" docsLink={DOCS_URL} hasRequiredFields />
+      <Divider spacing={1} />
+      <ConfigSection
+        title="Connection"
+        description="The Cassandra nodes to reach, and how every query reads from them."
+      >
         <Field
+          required
           label="Hosts"
           description="Contact points: host names or IP addresses, optionally host:port. Press Enter after each, or paste a comma-separated list."
           invalid={Boolean(errors.hosts)}
@@ -238,9 +248,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             onChange={(o) => setJson({ consistency: o.value })}
           />
         </Field>
-      </FieldSet>
+      </ConfigSection>
 
-      <FieldSet label="Authentication">
+      <Divider spacing={1} />
+      <ConfigSection
+        title="Authentication"
+        description="For Cassandra's password authentication (PasswordAuthenticator). Leave both empty when it is off."
+      >
         <Field
           label="Username"
           description="For password authentication; leave empty if it is off"
@@ -265,9 +279,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             onReset={() => resetSecret('password')}
           />
         </Field>
-      </FieldSet>
+      </ConfigSection>
 
-      <FieldSet label="TLS">
+      <Divider spacing={1} />
+      <ConfigSection
+        title="TLS"
+        description="Encrypted connections to nodes with client_encryption_options enabled, optionally with a client certificate."
+      >
         <Field
           label="Use TLS"
           description="Encrypt connections to Cassandra (client_encryption_options)"
@@ -353,9 +371,15 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             </Field>
           </>
         )}
-      </FieldSet>
+      </ConfigSection>
 
-      <FieldSet label="Timeouts and limits">
+      <Divider spacing={1} />
+      <ConfigSection
+        title="Additional settings"
+        description="Timeouts and limits. Empty fields take the defaults shown."
+        isCollapsible
+        isInitiallyOpen
+      >
         {LIMIT_FIELDS.map((f) => (
           <Field
             key={f.key}
@@ -375,7 +399,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             />
           </Field>
         ))}
-      </FieldSet>
+      </ConfigSection>
     </Stack>
   );
 }

@@ -270,6 +270,7 @@ func bucketValues(c schema.Column, gran, format string, from, to time.Time) ([]a
 			case typ == "varint":
 				v = n
 			case typ == "int" && n.IsInt64() && n.Int64() >= math.MinInt32 && n.Int64() <= math.MaxInt32:
+				// #nosec G115 -- the case keeps n within int32
 				v = int32(n.Int64())
 			case typ == "bigint" && n.IsInt64():
 				v = n.Int64()

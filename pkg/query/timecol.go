@@ -149,6 +149,7 @@ func epochBound(t time.Time, unit, cqlType string) (any, error) {
 		return v, nil
 	case "int":
 		if v.IsInt64() && v.Int64() >= math.MinInt32 && v.Int64() <= math.MaxInt32 {
+			// #nosec G115 -- the condition above keeps v within int32
 			return int32(v.Int64()), nil
 		}
 		return nil, errorf("timeRange", "%s is outside what an int column holds in %s of epoch time; narrow the time range", t.UTC().Format(time.RFC3339), unitName(unit))

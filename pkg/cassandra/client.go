@@ -148,6 +148,8 @@ type Error struct {
 	Kind Kind
 	Msg  string
 	Err  error
+	// Guardrail names the Cassandra guardrail that refused the query, if one did.
+	Guardrail string
 }
 
 func (e *Error) Error() string {
@@ -232,6 +234,9 @@ func classifyQueryError(ctx context.Context, err error) error {
 			return &Error{Kind: KindTimeout, Msg: "Cassandra timed out reading the data: narrow the time range or the filters", Err: err}
 		case gocql.ErrCodeCredentials, gocql.ErrCodeUnauthorized:
 			return &Error{Kind: KindAuth, Msg: "Cassandra refused access", Err: err}
+		}
+		if ge, ok := guardrailError(re.Message(), err); ok {
+			return ge
 		}
 		return &Error{Kind: KindQuery, Msg: "Cassandra refused the query", Err: err}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
@@ -102,7 +103,66 @@ func (c *Client) loadTable(ctx context.Context, keyspace, table string) (*schema
 		return nil, &schema.NotFoundError{What: "table", Name: table, In: "keyspace " + keyspace}
 	}
 	sortColumns(t.Columns)
+	if err := c.loadIndexes(ctx, t); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// loadIndexes marks the columns that carry an index of their own, from system_schema.indexes,
+// so the builder knows which filters Cassandra serves without ALLOW FILTERING.
+func (c *Client) loadIndexes(ctx context.Context, t *schema.Table) error {
+	iter := c.session.Query(`SELECT index_name, kind, options FROM system_schema.indexes WHERE keyspace_name = ? AND table_name = ?`, t.Keyspace, t.Name).
+		IterContext(ctx)
+	var name, kind string
+	var options map[string]string
+	for iter.Scan(&name, &kind, &options) {
+		col, ok := indexTarget(options["target"])
+		if !ok {
+			continue
+		}
+		ik := indexKind(kind, options["class_name"])
+		for i := range t.Columns {
+			// A column with several indexes is marked with the most capable one.
+			if t.Columns[i].Name == col && (t.Columns[i].Index == "" || ik == schema.IndexSAI) {
+				t.Columns[i].Index = ik
+				t.Columns[i].IndexName = name
+			}
+		}
+		options = nil
+	}
+	if err := iter.Close(); err != nil {
+		return fmt.Errorf("read the indexes of %s.%s: %w", t.Keyspace, t.Name, classifyQueryError(ctx, err))
+	}
+	return nil
+}
+
+// indexTarget is the column an index target names, unquoted. Targets of collection indexes
+// (keys(m), values(l), entries(m), full(f)) name no plain column.
+func indexTarget(target string) (string, bool) {
+	target = strings.TrimSpace(target)
+	if target == "" || strings.Contains(target, "(") && !strings.HasPrefix(target, `"`) {
+		return "", false
+	}
+	if len(target) >= 2 && strings.HasPrefix(target, `"`) && strings.HasSuffix(target, `"`) {
+		return strings.ReplaceAll(target[1:len(target)-1], `""`, `"`), true
+	}
+	return target, true
+}
+
+// indexKind names an index's kind from system_schema: CUSTOM indexes by their class.
+func indexKind(kind, class string) string {
+	if !strings.EqualFold(kind, "CUSTOM") {
+		return schema.IndexSecondary
+	}
+	lc := strings.ToLower(class)
+	switch {
+	case lc == "sai" || strings.HasSuffix(lc, "storageattachedindex"):
+		return schema.IndexSAI
+	case strings.HasSuffix(lc, "sasiindex"):
+		return schema.IndexSASI
+	}
+	return schema.IndexCustom
 }
 
 // sortColumns puts partition key columns first, then clustering columns, each in key order,

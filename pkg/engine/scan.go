@@ -67,6 +67,15 @@ func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit 
 			for st := range next {
 				cur = e.query(ctx, st.CQL, st.Args, cassandra.QueryOptions{PageSize: e.opts.PageSize})
 				if rr == nil {
+					// No result metadata means Cassandra refused the statement: report its reason
+					// rather than the reader's complaint about missing columns.
+					if len(cur.Columns()) == 0 {
+						if err := cur.Close(); err != nil {
+							cur = nil
+							fail(err)
+							return
+						}
+					}
 					var err error
 					if rr, err = newReader(cur.Columns()); err != nil {
 						_ = cur.Close()

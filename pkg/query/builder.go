@@ -275,6 +275,14 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 			}
 		}
 	}
+	// An index serves some filter: Cassandra refuses IN on the partition key and ORDER BY then.
+	usesIndex := false
+	for _, r := range indexedRestrictions(t, restr) {
+		usesIndex = usesIndex || r.col.Index != ""
+	}
+	if usesIndex && pkFull && combos > MaxFanOut && p.BucketColumn == "" {
+		return nil, errorf("filters", "the partition key filters select more than %d partitions; with a filter on an indexed column each partition is read with its own statement (Cassandra refuses IN on the partition key then): choose fewer values", MaxFanOut)
+	}
 	var partitions [][]any // one entry per statement: the partition key values, in key order
 	switch {
 	case p.BucketColumn != "":
@@ -308,6 +316,8 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 		switch {
 		case !p.TimeFirstClustering || !seriesInPK:
 			p.InstantInGo = true
+		case usesIndex && !(p.SinglePartition && p.TimeDescending):
+			p.InstantInGo = true // ORDER BY and PER PARTITION LIMIT do not go with an index
 		case p.SinglePartition && p.TimeDescending:
 			limit = 1 // the natural order is newest first
 		case p.SinglePartition:
@@ -476,6 +486,9 @@ func checkRestrictions(q *Query, t *schema.Table, tc schema.Column, restr map[st
 			return false, errorf(r.field+".op", "%q is a partition key column: it takes = or IN only; change the operator or tick \"Allow filtering\"", c.Name)
 		}
 	}
+	if !pkFull && len(missing) == len(pk) && saiScan(t, tc, restr) {
+		return false, nil // SAI answers every restriction across the table
+	}
 	if !pkFull {
 		return false, errorf("filters", "add = or IN filters on every partition key column (missing: %s) so Cassandra reads only those partitions, or tick \"Allow filtering\" to scan the whole table", strings.Join(missing, ", "))
 	}
@@ -496,13 +509,9 @@ func checkRestrictions(q *Query, t *schema.Table, tc schema.Column, restr map[st
 			closedBy = c.Name
 		}
 	}
-	for _, c := range t.Columns {
-		if c.Kind == schema.PartitionKey || c.Kind == schema.Clustering {
-			continue
-		}
-		if r := restr[c.Name]; r != nil {
-			return false, errorf(r.field+".column", "%q is not in the primary key, so filtering on it makes Cassandra read and filter every row in range; remove the filter or tick \"Allow filtering\"", c.Name)
-		}
+	// Columns outside the primary key: only their indexes can serve them.
+	if err := checkIndexed(indexedRestrictions(t, restr)); err != nil {
+		return false, err
 	}
 	return true, nil
 }

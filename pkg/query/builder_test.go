@@ -499,7 +499,7 @@ func TestBuildPlanErrors(t *testing.T) {
 			`filters[0].op: "environment" is a partition key column: it takes = or IN only; change the operator or tick "Allow filtering"`},
 		{"regular column filter", seedTimer(), with(seedQuery("p99"), func(q *Query) {
 			q.Filters = append(q.Filters, Filter{Column: "rate_unit", Op: "=", Values: []string{"second"}})
-		}), `filters[3].column: "rate_unit" is not in the primary key, so filtering on it makes Cassandra read and filter every row in range; remove the filter or tick "Allow filtering"`},
+		}), `filters[3].column: "rate_unit" is not in the primary key and has no index, so filtering on it makes Cassandra read and filter every row in range; remove the filter, index the column (CREATE INDEX ... USING 'sai') or tick "Allow filtering"`},
 		{"time column after an unrestricted clustering column", samples(), samplesQuery("value"),
 			`timeColumn: to restrict "ts" to the time range, the clustering columns before it need = or IN filters ("region" has none); add them or tick "Allow filtering"`},
 		{"clustering column after the time range", latest(), with(latestQuery("Temp C"), func(q *Query) {

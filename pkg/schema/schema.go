@@ -28,7 +28,25 @@ type Column struct {
 	Position int `json:"position"`
 	// ClusteringOrder is "asc" or "desc" for clustering columns, "none" otherwise.
 	ClusteringOrder string `json:"clusteringOrder,omitempty"`
+	// Index is the kind of index on the column itself (IndexSAI, IndexSecondary, IndexSASI or
+	// IndexCustom), empty when there is none; IndexName is its name. Indexes on a
+	// collection's keys, values or entries do not count: they answer CONTAINS, not =.
+	Index     string `json:"index,omitempty"`
+	IndexName string `json:"indexName,omitempty"`
 }
+
+// Index kinds, from system_schema.indexes.
+const (
+	// IndexSAI is a Storage-Attached Index (Cassandra 5.0): = on any type, ranges on numbers
+	// and times, several SAI columns in one query.
+	IndexSAI = "sai"
+	// IndexSecondary is a legacy secondary index: = only, one per query.
+	IndexSecondary = "secondary"
+	// IndexSASI is an SSTable-attached (SASI) index.
+	IndexSASI = "sasi"
+	// IndexCustom is any other custom index class.
+	IndexCustom = "custom"
+)
 
 // Table is one table with its columns in schema order (partition key, clustering, then the rest).
 type Table struct {

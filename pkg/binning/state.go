@@ -37,6 +37,22 @@ func (s *State) Key() string { return s.key }
 // Bins is the number of bins the state covers.
 func (s *State) Bins() int { return s.bins }
 
+// Outputs are the outputs the state was computed for, in order.
+func (s *State) Outputs() []Output { return slices.Clone(s.outputs) }
+
+// Sketches counts the state's percentile sketches: those an Import may add to a series.
+func (s *State) Sketches() int {
+	n := 0
+	for _, c := range s.enc {
+		for _, e := range c {
+			if e != nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Size is about the memory the state holds, in bytes, for caches with a byte bound.
 func (s *State) Size() int64 { return s.size }
 

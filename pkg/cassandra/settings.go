@@ -25,6 +25,10 @@ const (
 	DefaultMaxConcurrency = 8
 	// DefaultMaxQueryMemoryMiB bounds what one binned query holds in bins and results.
 	DefaultMaxQueryMemoryMiB = 256
+	// DefaultBinCacheMiB bounds the data source's cache of closed bins.
+	DefaultBinCacheMiB = 256
+	// DefaultLateDataWindow is how long after a bin's end its rows may still arrive.
+	DefaultLateDataWindow = 5 * time.Minute
 )
 
 // TLSSettings is the TLS part of jsonData. The client key is a secret and lives in Settings.
@@ -53,6 +57,12 @@ type Settings struct {
 
 	// MaxQueryMemoryMiB bounds series x bins x aggregations of one query, in MiB.
 	MaxQueryMemoryMiB int `json:"maxQueryMemoryMiB"`
+	// BinCacheMiB bounds the cache of closed bins that lets a refresh read only newer rows;
+	// DisableBinCache turns the cache off. LateDataWindow is how long after a bin's end rows
+	// may still arrive: younger bins are read again on every refresh.
+	BinCacheMiB     int      `json:"binCacheMiB"`
+	DisableBinCache bool     `json:"disableBinCache"`
+	LateDataWindow  Duration `json:"lateDataWindow"`
 
 	// Secrets: never marshalled, never printed.
 	Password     string `json:"-"`
@@ -83,6 +93,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"pageSize": &flexInt{&s.PageSize}, "maxRows": &flexInt{&s.MaxRows},
 			"maxConcurrency": &flexInt{&s.MaxConcurrency}, "tls": &s.TLS,
 			"maxQueryMemoryMiB": &flexInt{&s.MaxQueryMemoryMiB},
+			"binCacheMiB":       &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
 		}
 		for name, dst := range fields {
 			v, ok := raw[name]
@@ -132,6 +143,12 @@ func (s *Settings) applyDefaults() {
 	}
 	if s.MaxQueryMemoryMiB == 0 {
 		s.MaxQueryMemoryMiB = DefaultMaxQueryMemoryMiB
+	}
+	if s.BinCacheMiB == 0 {
+		s.BinCacheMiB = DefaultBinCacheMiB
+	}
+	if s.LateDataWindow == 0 {
+		s.LateDataWindow = Duration(DefaultLateDataWindow)
 	}
 	if s.TLS.material(s.TLSClientKey) {
 		s.TLS.Enabled = true
@@ -184,10 +201,13 @@ func (s Settings) Validate() error {
 	if _, err := gocql.ParseConsistencyWrapper(s.Consistency); err != nil {
 		return &SettingsError{Field: "consistency", Msg: fmt.Sprintf("%q is not a consistency level: use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", s.Consistency)}
 	}
-	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency, "maxQueryMemoryMiB": s.MaxQueryMemoryMiB} {
+	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency, "maxQueryMemoryMiB": s.MaxQueryMemoryMiB, "binCacheMiB": s.BinCacheMiB} {
 		if v < 0 {
 			return &SettingsError{Field: name, Msg: fmt.Sprintf("%d is negative: use a positive number or leave it empty for the default", v)}
 		}
+	}
+	if s.LateDataWindow < 0 {
+		return &SettingsError{Field: "lateDataWindow", Msg: "must be a positive duration such as 5m (rows may arrive this long after their time)"}
 	}
 	if s.ConnectTimeout < 0 || s.QueryTimeout < 0 {
 		return &SettingsError{Field: "timeouts", Msg: "timeouts must be positive durations such as 5s"}

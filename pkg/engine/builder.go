@@ -36,13 +36,22 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (backend.DataRespons
 		seriesColumn: plan.SeriesColumns,
 		measures:     plan.Measures,
 	}
+	stmts := plan.Statements
+	// A refresh reads only the rows the bin cache does not hold.
+	rf := e.builderRefresh(r, plan)
+	if rf.partial() {
+		if stmts, err = rangeStatements(ctx, r.q, t, rf.ranges); err != nil {
+			return backend.DataResponse{}, err
+		}
+		executed = describeRanges(stmts, rf.ranges)
+	}
 	scan := func(newReader readerFactory) (int64, error) {
-		return e.scanAll(ctx, plan.Statements, plan.Limit, newReader)
+		return e.scanAll(ctx, stmts, plan.Limit, newReader)
 	}
 	if plan.Instant {
 		return e.instant(r, scan, shape, executed, notices)
 	}
-	return e.binned(r, scan, plan.Limit, shape, executed, notices)
+	return e.binned(r, scan, plan.Limit, shape, executed, notices, rf)
 }
 
 // readerFactory makes a row reader for a result's columns (one per parallel worker).
@@ -60,7 +69,7 @@ type seriesShape struct {
 }
 
 // binned streams every statement's rows into bins: memory grows with series x bins, not rows.
-func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape, executed string, notices []string) (backend.DataResponse, error) {
+func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape, executed string, notices []string, rf *refresh) (backend.DataResponse, error) {
 	width, err := binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints)
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
@@ -134,7 +143,17 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 			return backend.DataResponse{}, fmt.Errorf("merge partial bins: %w", err)
 		}
 	}
-	notices = append(notices, fmt.Sprintf("Bin width %s (%d bins), %d rows read.", formatWidth(width), merged.NumBins(), rows))
+	if err := rf.apply(merged, mem); err != nil {
+		return backend.DataResponse{}, err
+	}
+	if err := rf.store(merged, rows); err != nil {
+		return backend.DataResponse{}, err
+	}
+	if rf != nil {
+		notices = append(notices, rf.notice(width, merged.NumBins(), rows))
+	} else {
+		notices = append(notices, fmt.Sprintf("Bin width %s (%d bins), %d rows read.", formatWidth(width), merged.NumBins(), rows))
+	}
 	if limit > 0 && rows >= limit {
 		notices = append(notices, fmt.Sprintf("Stopped at the row limit of %d: later rows are not in the bins.", limit))
 	}

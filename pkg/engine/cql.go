@@ -29,9 +29,16 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		return e.table(ctx, stmts, 0, stmt, nil)
 	}
 
+	// A refresh runs the same SELECT over only the parts of the window the bin cache lacks.
+	rf, timeCol := e.rawRefresh(r, width)
+	run, executed, err := rawStatements(r, width, stmt, rf)
+	if err != nil {
+		return backend.DataResponse{}, err
+	}
+
 	// The shape of a time series comes from the result's columns: the first timestamp column
 	// is the time, numeric columns are values, everything else labels the series.
-	rows := e.query(ctx, stmt, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
+	rows := e.query(ctx, run[0], nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
 	if len(rows.Columns()) == 0 {
 		// No result metadata means Cassandra refused the statement: report its reason.
 		if err := rows.Close(); err != nil {
@@ -42,6 +49,20 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 	if err != nil {
 		_ = rows.Close()
 		return backend.DataResponse{}, err
+	}
+	if rf != nil && (shape.timeColumn != timeCol || !rf.accepts(shapeOutputs(shape))) {
+		// Rows filtered on another column than the one they are binned by, or cached bins of
+		// other columns: read the whole window again.
+		if rf.partial() {
+			_ = rows.Close()
+			rows = e.query(ctx, stmt, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
+			run, executed = []string{stmt}, stmt
+		}
+		if shape.timeColumn != timeCol {
+			rf = nil
+		} else {
+			rf.miss(r)
+		}
 	}
 	scanned := false
 	scan := func(newReader readerFactory) (int64, error) {
@@ -54,7 +75,16 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 			_ = rows.Close()
 			return 0, err
 		}
-		return drainCounted(ctx, rows, rr)
+		n, err := drainCounted(ctx, rows, rr)
+		for _, s := range run[1:] {
+			if err != nil {
+				break
+			}
+			var more int64
+			more, err = drainCounted(ctx, e.query(ctx, s, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize}), rr)
+			n += more
+		}
+		return n, err
 	}
 	// A query refused before its scan (bins, memory budget) still releases the result.
 	defer func() {
@@ -63,7 +93,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		}
 	}()
 	if r.q.Binning {
-		return e.binned(r, scan, 0, shape, stmt, nil)
+		return e.binned(r, scan, 0, shape, executed, nil, rf)
 	}
 	return e.unbinned(r, scan, shape, stmt)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
@@ -40,12 +41,20 @@ type Options struct {
 	// MaxQueryMemory bounds, in bytes, what one binned query may hold in bins and results
 	// (series x bins x aggregations); more is refused with an error naming what to reduce.
 	MaxQueryMemory int64
+	// Cache keeps the closed bins of binned queries between requests, so a refresh reads only
+	// newer rows; nil turns it off. One per data source (see NewCache).
+	Cache *bincache.Cache
+	// LateWindow is how long rows may arrive after their time and still be counted: bins
+	// ending later than now minus LateWindow are read again on each refresh.
+	LateWindow time.Duration
+	// Now is the clock that decides which bins are closed; nil means time.Now.
+	Now func() time.Time
 }
 
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
 	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
-		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20}
+		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std()}
 }
 
 // Engine runs queries for one data source.

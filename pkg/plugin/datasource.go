@@ -11,7 +11,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/engine"
 )
 
 var (
@@ -25,6 +27,8 @@ type Datasource struct {
 	settingsErr error
 
 	session *cassandra.Lazy
+	// cache holds the closed bins of this data source's binned queries (nil when turned off).
+	cache *bincache.Cache
 
 	resOnce   sync.Once
 	resources backend.CallResourceHandler
@@ -35,7 +39,7 @@ type Datasource struct {
 // by the health check, where the user can see it.
 func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	settings, err := cassandra.LoadSettings(s.JSONData, s.DecryptedSecureJSONData)
-	return &Datasource{settings: settings, settingsErr: err, session: cassandra.NewLazy(settings, nil)}, nil
+	return &Datasource{settings: settings, settingsErr: err, session: cassandra.NewLazy(settings, nil), cache: engine.NewCache(settings)}, nil
 }
 
 // Dispose closes the session when Grafana replaces this instance.

@@ -26,7 +26,9 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 		}
 		return resp, nil
 	}
-	return engine.New(c, engine.OptionsFrom(d.settings)).QueryData(ctx, req), nil
+	opts := engine.OptionsFrom(d.settings)
+	opts.Cache = d.cache
+	return engine.New(c, opts).QueryData(ctx, req), nil
 }
 
 func connectErrorResponse(err error) backend.DataResponse {

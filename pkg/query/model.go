@@ -99,6 +99,9 @@ type Query struct {
 	// it out, it is on for time series and off for tables.
 	Binning bool `json:"binning"`
 	Hide    bool `json:"hide"`
+	// Cache false makes a binned query read its whole time range on every refresh instead of
+	// taking closed bins from the data source's bin cache (absent means true).
+	Cache *bool `json:"cache,omitempty"`
 }
 
 // Error says which field of a query is wrong and what to change. Err, when set, is the

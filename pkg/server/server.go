@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
 	"github.com/metricsserver/cassandra-datasource/pkg/resources"
@@ -50,6 +51,7 @@ type Server struct {
 	sem      chan struct{}
 	handler  http.Handler
 	session  *cassandra.Lazy
+	cache    *bincache.Cache // closed bins of binned queries; nil when turned off
 }
 
 // New returns a server for the given Cassandra settings. It connects on first use and again
@@ -69,6 +71,9 @@ func New(settings cassandra.Settings, opts Options) *Server {
 	}
 	s := &Server{settings: settings, opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.Threads)}
 	s.session = cassandra.NewLazy(settings, s.metrics.observe)
+	if s.cache = engine.NewCache(settings); s.cache != nil {
+		s.metrics.registry.MustRegister(cacheCollector{s.cache})
+	}
 	s.handler = s.routes()
 	return s
 }
@@ -89,7 +94,9 @@ func (s *Server) Client(ctx context.Context) (*cassandra.Client, error) {
 }
 
 func (s *Server) engine(c *cassandra.Client) *engine.Engine {
-	return engine.New(c, engine.OptionsFrom(s.settings))
+	opts := engine.OptionsFrom(s.settings)
+	opts.Cache = s.cache
+	return engine.New(c, opts)
 }
 
 func (s *Server) catalog(c *cassandra.Client) seed.Catalog {

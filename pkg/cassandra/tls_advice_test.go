@@ -16,7 +16,9 @@ import (
 func TestTLSFailuresGetTheirOwnAdvice(t *testing.T) {
 	s := Settings{Hosts: []string{"127.0.2.1:9142"}, Port: 9042, TLS: TLSSettings{Enabled: true, ServerName: "wrong.example"}}
 	plain := Settings{Hosts: []string{"127.0.2.1:9142"}, Port: 9042}
-	wrap := func(err error) error { return fmt.Errorf("gocql: unable to create session: unable to discover protocol version: %w", err) }
+	wrap := func(err error) error {
+		return fmt.Errorf("gocql: unable to create session: unable to discover protocol version: %w", err)
+	}
 	tests := []struct {
 		name string
 		s    Settings

@@ -57,6 +57,9 @@ type Settings struct {
 
 	// MaxQueryMemoryMiB bounds series x bins x aggregations of one query, in MiB.
 	MaxQueryMemoryMiB int `json:"maxQueryMemoryMiB"`
+	// MaxBucketStatements caps the statements of a builder query over a time-bucketed table
+	// (buckets in the range times the other partition key values); 0 means 1000.
+	MaxBucketStatements int `json:"maxBucketStatements"`
 	// BinCacheMiB bounds the cache of closed bins that lets a refresh read only newer rows;
 	// DisableBinCache turns the cache off. LateDataWindow is how long after a bin's end rows
 	// may still arrive: younger bins are read again on every refresh.
@@ -92,8 +95,9 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"connectTimeout": &s.ConnectTimeout, "queryTimeout": &s.QueryTimeout,
 			"pageSize": &flexInt{&s.PageSize}, "maxRows": &flexInt{&s.MaxRows},
 			"maxConcurrency": &flexInt{&s.MaxConcurrency}, "tls": &s.TLS,
-			"maxQueryMemoryMiB": &flexInt{&s.MaxQueryMemoryMiB},
-			"binCacheMiB":       &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
+			"maxQueryMemoryMiB":   &flexInt{&s.MaxQueryMemoryMiB},
+			"maxBucketStatements": &flexInt{&s.MaxBucketStatements},
+			"binCacheMiB":         &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
 		}
 		for name, dst := range fields {
 			v, ok := raw[name]
@@ -208,6 +212,9 @@ func (s Settings) Validate() error {
 	}
 	if s.LateDataWindow < 0 {
 		return &SettingsError{Field: "lateDataWindow", Msg: "must be a positive duration such as 5m (rows may arrive this long after their time)"}
+	}
+	if s.MaxBucketStatements < 0 {
+		return &SettingsError{Field: "maxBucketStatements", Msg: fmt.Sprintf("%d is negative: use a positive number of statements or leave it empty for the default (1000)", s.MaxBucketStatements)}
 	}
 	if s.ConnectTimeout < 0 || s.QueryTimeout < 0 {
 		return &SettingsError{Field: "timeouts", Msg: "timeouts must be positive durations such as 5s"}

@@ -13,14 +13,20 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 )
 
-func (e *Engine) runBuilder(ctx context.Context, r request) (backend.DataResponse, error) {
+func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataResponse, err error) {
 	t, err := e.src.Table(ctx, r.q.Keyspace, r.q.Table)
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
-	plan, err := query.BuildPlanContext(ctx, r.q, t, r.from, r.to)
+	plan, err := query.BuildPlanOpts(ctx, r.q, t, r.from, r.to, query.PlanOptions{MaxBucketStatements: e.opts.MaxBucketStatements})
 	if err != nil {
 		return backend.DataResponse{}, err
+	}
+	if plan.BucketColumn != "" {
+		// Each bucket's statement counts its rows, for the notice (see buckets.go).
+		var reads *bucketReads
+		e, reads = e.readingBuckets(plan)
+		defer func() { e.finishBuckets(&res, reads, r.q.Format) }()
 	}
 	executed := describeStatements(plan.Statements)
 	var notices []string

@@ -41,6 +41,9 @@ type Options struct {
 	// MaxQueryMemory bounds, in bytes, what one binned query may hold in bins and results
 	// (series x bins x aggregations); more is refused with an error naming what to reduce.
 	MaxQueryMemory int64
+	// MaxBucketStatements caps the statements of a query over a time-bucketed table (0 means
+	// query.DefaultMaxBucketStatements).
+	MaxBucketStatements int
 	// Cache keeps the closed bins of binned queries between requests, so a refresh reads only
 	// newer rows; nil turns it off. One per data source (see NewCache).
 	Cache *bincache.Cache
@@ -53,7 +56,7 @@ type Options struct {
 
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
-	return Options{MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
+	return Options{MaxBucketStatements: s.MaxBucketStatements, MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
 		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std()}
 }
 

@@ -317,12 +317,12 @@ func addBuckets(q *Query, t *schema.Table, tc schema.Column, restr map[string]*r
 		return nil, errorf("filters", "a bucketed table is read one partition per bucket: add = or IN filters on the other partition key columns (missing: %s)", strings.Join(missing, ", "))
 	}
 	n := CountBuckets(from, to, q.BucketGranularity)
-	if n > limit || n*combos > limit {
-		total := fmt.Sprintf("%d", n*combos)
-		if n > limit || combos > limit {
-			total = fmt.Sprintf("more than %d", limit)
-		}
-		return nil, errorf("timeRange", "the time range touches %d %s buckets; with %d partition key value combinations that is %s statements, more than the limit of %d (maxBucketStatements in the data source settings): narrow the time range or the filters, or raise the limit", n, q.BucketGranularity, combos, total, limit)
+	// n is at most ~10^8 (hours in 10,000 years) and combos at most limit+1: no overflow.
+	if combos > limit {
+		return nil, errorf("filters", "the partition key filters select more than %d partitions, each read once per %s bucket: more than the limit of %d statements (maxBucketStatements in the data source settings); choose fewer values or raise the limit", limit, q.BucketGranularity, limit)
+	}
+	if n*combos > limit {
+		return nil, errorf("timeRange", "the time range touches %d %s buckets; with %d partition key value combinations that is %d statements, more than the limit of %d (maxBucketStatements in the data source settings): narrow the time range or the filters, or raise the limit", n, q.BucketGranularity, combos, n*combos, limit)
 	}
 	vals, labels, err := bucketValues(bc, q.BucketGranularity, q.BucketFormat, from, to)
 	if err != nil {

@@ -95,8 +95,11 @@ type Plan struct {
 	InstantInGo bool
 	// BucketColumn is the partition key column that buckets time, when the table is bucketed;
 	// Buckets is how many buckets the time range touches (each statement reads one).
-	BucketColumn string
-	Buckets      int
+	BucketColumn      string
+	Buckets           int
+	BucketGranularity string
+	// BucketArg is the index, in every statement's Args, of the bucket column's value.
+	BucketArg int
 }
 
 // restriction is what the filters say about one column.
@@ -227,6 +230,7 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 			return nil, err
 		}
 		p.BucketColumn = q.BucketColumn
+		p.BucketGranularity = q.BucketGranularity
 		p.Buckets = len(bucketLabels)
 	}
 	if len(q.SeriesColumns) == 0 {
@@ -359,6 +363,7 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 			}
 			if pv != nil && c.Name == p.BucketColumn {
 				bucket = bucketLabels[valueKey(pv[pkIndex[c.Name]])]
+				p.BucketArg = len(args)
 			}
 			r := restr[c.Name]
 			if r == nil {

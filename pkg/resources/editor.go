@@ -206,7 +206,7 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	plan, err := query.BuildPlanContext(r.Context(), q, t, from, to)
+	plan, err := query.BuildPlanOpts(r.Context(), q, t, from, to, query.PlanOptions{MaxBucketStatements: c.Settings().MaxBucketStatements})
 	if err != nil {
 		writeErr(w, err)
 		return

@@ -275,6 +275,8 @@ const MIME = {
 };
 
 const ICON_PATH = '/public/build/img/icons/';
+const SPINNER_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M12 2a10 10 0 1 0 10 10h-2a8 8 0 1 1-8-8z"/></svg>';
 const DASHBOARD_PATH = '/provisioning/dashboards/';
 const dashboardDir = path.join(root, 'provisioning', 'dashboards');
 
@@ -306,6 +308,13 @@ async function startPageServer(pageDir, apiPort) {
         ? [dashboardDir, url.pathname.slice(DASHBOARD_PATH.length)]
         : [pageDir, url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
     const file = path.resolve(base, decodeURIComponent(rel));
+    // Grafana serves the spinner icon (the code editor's loading placeholder) from its own build;
+    // @grafana/ui's package has no file for it.
+    if (url.pathname === `${ICON_PATH}unicons/spinner.svg` && !fs.existsSync(file)) {
+      res.writeHead(200, { 'Content-Type': 'image/svg+xml' });
+      res.end(SPINNER_SVG);
+      return;
+    }
     if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
@@ -678,8 +687,120 @@ async function checks(context, page, pageUrl, results) {
     );
   });
 
+  await check("the builder's CQL preview is the backend's CQL", async () => {
+    const preview = editor.getByTestId('cql-preview');
+    await page.waitForFunction(() => document.querySelector('[data-testid="cql-preview"]')?.dataset.executed);
+    const executed = await preview.getAttribute('data-executed');
+    const query = await readJson(page, 'query-json');
+    const ran = await page.evaluate(async (q) => {
+      const res = await fetch('/api/query', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ queries: [q], from: 'now-1h', to: 'now', maxDataPoints: 60 }),
+      });
+      return (await res.json()).results?.A?.frames?.[0]?.schema?.meta?.executedQueryString;
+    }, query);
+    // The executed string may add notes after the statement (the ranges read, cached bins).
+    assertEqual(executed, ran?.split('\n')[0], 'the preview statement and the executed statement');
+    // The preview shows the statement with its bound values written in: each filter's value and the
+    // time range as literals, in the statement's own order.
+    const text = await preview.innerText();
+    const oneLine = text.split('\n-- ')[0].replace(/\s+/g, ' ');
+    const values = [
+      ...FILTERS.map((f) => `'${f.value}'`),
+      /'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z'/,
+      /'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z'/,
+    ];
+    let pattern = '';
+    for (const part of executed.split('?')) {
+      pattern += escapeRegExp(part) + '(.+?)';
+    }
+    pattern = `^${pattern.slice(0, -'(.+?)'.length)}$`;
+    const m = new RegExp(pattern).exec(oneLine);
+    assert(
+      m,
+      `preview ${JSON.stringify(oneLine)} is not the executed statement ${JSON.stringify(executed)} with values`
+    );
+    const bound = m.slice(1);
+    assertEqual(bound.length, values.length, 'bound values shown');
+    for (const v of values.filter((v) => typeof v === 'string')) {
+      assert(bound.includes(v), `preview values ${JSON.stringify(bound)} lack ${v}`);
+    }
+    assertEqual(bound.filter((b) => /^'\d{4}-.*Z'$/.test(b)).length, 2, 'time range literals');
+    assert(text.includes('-- per bin: max(p99), sum(interval_count)'), `preview notes: ${text}`);
+  });
+
+  await check('CQL editor: completion of a column, Ctrl+Enter runs, inline error for a second statement', async () => {
+    await editor.getByLabel('CQL', { exact: true }).check({ force: true });
+    const cql = editor.getByTestId('cql-editor');
+    const monacoInput = cql.locator('.monaco-editor textarea');
+    await monacoInput.waitFor({ state: 'attached', timeout: 30_000 });
+    await cql.locator('.monaco-editor[role="code"]').click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    // Typed as a user types, except the table part, which keeps Monaco's auto-closed quotes out of it.
+    await page.keyboard.insertText(
+      `SELECT metric_timestamp, \nFROM ${KEYSPACE}.${TABLE}\nWHERE ${FILTERS.map((f) => `${f.column} = '${f.value}'`).join(' AND ')}\n  AND $__timeFilter(metric_timestamp)`
+    );
+    await page.keyboard.press('ControlOrMeta+Home');
+    await page.keyboard.press('End');
+    await page.keyboard.type('p9');
+    await page.keyboard.press('Control+Space');
+    const labels = page.locator('.suggest-widget .monaco-list-row .label-name');
+    await labels
+      .filter({ hasText: /^p999$/ })
+      .first()
+      .waitFor();
+    const offered = (await labels.allInnerTexts()).map((l) => l.trim());
+    for (const col of ['p95', 'p98', 'p99', 'p999']) {
+      assert(
+        offered.includes(col),
+        `completion offers ${JSON.stringify(offered)}, lacking the column ${col} of ${TABLE}`
+      );
+    }
+    // Accept the column p99 from the list.
+    await labels.filter({ hasText: /^p99$/ }).first().click();
+    await page.keyboard.press('ControlOrMeta+Enter');
+    await page.waitForFunction(
+      () => {
+        const q = JSON.parse(document.querySelector('[data-testid="query-json"]').textContent);
+        const r = document.querySelector('[data-testid="query-result"]').textContent;
+        return (
+          q.rawCql?.startsWith('SELECT metric_timestamp, p99\n') && r.includes('"rawCql"') && r.includes('"state"')
+        );
+      },
+      undefined,
+      { timeout: 20_000 }
+    );
+    const query = await readJson(page, 'query-json');
+    assertEqual(query.queryType, 'cql', 'queryType');
+    const result = await readJson(page, 'query-result');
+    assertEqual(result.query.rawCql, query.rawCql, 'the run used the edited text');
+    assert(!result.error, `query error: ${result.error}`);
+    const fields = result.frames.flatMap((f) => f.fields.map((x) => x.name));
+    assert(fields.includes('p99'), `fields ${JSON.stringify(fields)} lack p99`);
+
+    // A second statement is underlined where it starts, with the backend's message on hover.
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.insertText(';\nSELECT 1');
+    const squiggle = cql.locator('.squiggly-error');
+    await squiggle.first().waitFor({ timeout: 10_000 });
+    await squiggle.first().hover({ force: true });
+    const hover = page.locator('.monaco-hover').filter({ hasText: 'only one statement can run' });
+    await hover.first().waitFor({ timeout: 10_000 });
+    await page.getByTestId('query-editor').screenshot({ path: path.join(outputDir, 'cql-editor.png') });
+    // Without the second statement the mark goes away.
+    await page.keyboard.press('Escape');
+    await cql.locator('.monaco-editor[role="code"]').click();
+    await page.keyboard.press('ControlOrMeta+End');
+    for (let i = 0; i < ';\nSELECT 1'.length; i++) {
+      await page.keyboard.press('Backspace');
+    }
+    await squiggle.first().waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
   await check('resource calls were answered by metrics-server', async () => {
-    for (const route of ['keyspaces', 'tables', 'columns', 'measures', 'values']) {
+    for (const route of ['keyspaces', 'tables', 'columns', 'measures', 'values', 'preview', 'validate']) {
       const hits = apiResponses.filter((r) => r.path === `/api/resources/${route}`);
       assert(hits.length > 0, `no request to /api/resources/${route}`);
       const bad = hits.filter((r) => r.status !== 200);

@@ -55,6 +55,8 @@ export interface PreviewMeasure {
 
 /** The preview route's answer: the CQL the engine runs for a builder query. */
 export interface BuilderPreview {
+  /** Why the engine would refuse the query; nothing else is set then. */
+  error?: string;
   /** First statement with its bound values written in as CQL literals. */
   cql: string;
   /** First statement as sent, with ? markers (the executedQueryString of a run). */

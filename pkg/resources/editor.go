@@ -137,8 +137,12 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request) {
 }
 
 // Preview is the answer of /preview: the CQL the engine runs for a builder query, from the
-// same plan the engine builds.
+// same plan the engine builds. A query the engine would refuse (an unknown column, a filter
+// without values while the user is still choosing) is answered too, with Error saying why, as
+// the query's run would: the editor asks while the query is being built.
 type Preview struct {
+	// Error is why the engine would refuse the query; nothing else is set then.
+	Error string `json:"error,omitempty"`
 	// CQL is the first statement with its bound values written in as CQL literals, for
 	// reading; Cassandra receives them as bound parameters.
 	CQL string `json:"cql"`
@@ -179,7 +183,7 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := query.Parse(b.Query)
 	if err != nil {
-		writeErr(w, err)
+		refused(w, err)
 		return
 	}
 	if q.QueryType != query.QueryTypeBuilder {
@@ -198,20 +202,31 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 		q.Keyspace = c.Settings().Keyspace
 	}
 	if q.Keyspace == "" || q.Table == "" {
-		writeError(w, http.StatusBadRequest, "choose a keyspace and a table (or set the data source's default keyspace)")
+		respond(w, Preview{Error: "choose a keyspace and a table (or set the data source's default keyspace)"}, nil)
 		return
 	}
 	t, err := c.Table(r.Context(), q.Keyspace, q.Table)
 	if err != nil {
-		writeErr(w, err)
+		refused(w, err)
 		return
 	}
 	plan, err := query.BuildPlanOpts(r.Context(), q, t, from, to, query.PlanOptions{MaxBucketStatements: c.Settings().MaxBucketStatements})
 	if err != nil {
-		writeErr(w, err)
+		refused(w, err)
 		return
 	}
 	respond(w, previewOf(q, plan), nil)
+}
+
+// refused answers a query the engine would refuse as a preview that says why (200), and any
+// other failure (Cassandra unreachable, too slow) as the failed request it is.
+func refused(w http.ResponseWriter, err error) {
+	switch ErrorStatus(err) {
+	case http.StatusBadRequest, http.StatusNotFound:
+		respond(w, Preview{Error: err.Error()}, nil)
+	default:
+		writeErr(w, err)
+	}
 }
 
 func previewOf(q *query.Query, plan *query.Plan) Preview {

@@ -235,24 +235,32 @@ func TestPreview(t *testing.T) {
 		}
 	}
 
+	// Queries the engine would refuse are answered with the reason, as their run would say it;
+	// a request that is not a builder query is a bad request.
 	for _, tt := range []struct {
-		name   string
-		query  any
-		status int
-		want   string
+		name  string
+		query any
+		want  string
 	}{
-		{"unknown column", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "timeColumn": "nope", "valueColumns": []string{"count"}}, 404, `"nope"`},
-		{"raw CQL", map[string]any{"queryType": "cql", "rawCql": "SELECT 1"}, 400, "builder queries"},
-		{"no table", map[string]any{"queryType": "builder", "keyspace": "resources_test"}, 400, "choose a keyspace and a table"},
-		{"unknown table", map[string]any{"keyspace": "resources_test", "table": "nope", "timeColumn": "t", "valueColumns": []string{"v"}}, 404, "nope"},
+		{"unknown column", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "timeColumn": "nope", "valueColumns": []string{"count"}}, `column "nope" does not exist`},
+		{"no table", map[string]any{"queryType": "builder", "keyspace": "resources_test"}, "choose a keyspace and a table"},
+		{"unknown table", map[string]any{"keyspace": "resources_test", "table": "nope", "timeColumn": "t", "valueColumns": []string{"v"}}, "nope"},
+		{"filter without values", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "timeColumn": "metric_timestamp", "valueColumns": []string{"count"},
+			"filters": []map[string]any{{"column": "environment", "values": []string{}}}}, "environment"},
+		{"wrong JSON type", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "limit": "ten"}, "limit"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b, _ := json.Marshal(map[string]any{"query": tt.query})
 			resp, text := do(t, http.MethodPost, srv.URL+"/preview", string(b))
-			if resp.StatusCode != tt.status || !strings.Contains(errorText(t, text), tt.want) {
-				t.Fatalf("status %d, body %s: want %d with %q", resp.StatusCode, text, tt.status, tt.want)
+			var p Preview
+			if resp.StatusCode != 200 || json.Unmarshal([]byte(text), &p) != nil || !strings.Contains(p.Error, tt.want) || p.CQL != "" {
+				t.Fatalf("status %d, body %s: want 200 with an error holding %q and no CQL", resp.StatusCode, text, tt.want)
 			}
 		})
+	}
+	resp, text = do(t, http.MethodPost, srv.URL+"/preview", `{"query": {"queryType": "cql", "rawCql": "SELECT 1"}}`)
+	if resp.StatusCode != 400 || !strings.Contains(errorText(t, text), "builder queries") {
+		t.Fatalf("raw CQL: status %d, body %s", resp.StatusCode, text)
 	}
 }
 

@@ -66,6 +66,8 @@ export function CqlPreview({ datasource, query }: Props) {
     text = '-- asking the server for the CQL...';
   } else if (runnable && preview.error) {
     text = `-- ${preview.error}`;
+  } else if (runnable && preview.value?.error) {
+    text = `-- ${preview.value.error}`;
   } else if (runnable && preview.value) {
     text = previewText(preview.value, query);
   }

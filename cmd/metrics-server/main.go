@@ -115,7 +115,7 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 	rf := fs.Int("replication-factor", 1, "replication factor when the keyspace is created (SimpleStrategy)")
 	concurrency := fs.Int("concurrency", 64, "batches in flight")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: metrics-server demo-data [flags]\n\nCreates the keyspace and tables when missing and writes demo timers and counters.")
+		fmt.Fprintln(stderr, "usage: metrics-server demo-data [flags]\n\nCreates the keyspace and tables when missing and writes demo timers and counters, and the timers once a minute into timer_by_day (day buckets) and timer_epoch_ms (bigint epoch ms).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -163,6 +163,11 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 		return exitFail
 	}
 	if _, err := seed.Generate(ctx, c, opts); err != nil {
+		fmt.Fprintln(stderr, "metrics-server demo-data:", err)
+		return exitFail
+	}
+	// The same timers as a day-bucketed table and an epoch-milliseconds table.
+	if _, err := seed.GenerateShapes(ctx, c, opts); err != nil {
 		fmt.Fprintln(stderr, "metrics-server demo-data:", err)
 		return exitFail
 	}

@@ -62,7 +62,7 @@ func TestIndexedFilters(t *testing.T) {
 		{name: "legacy index beside SAI", q: indexedQuery(Filter{Column: "site", Op: "=", Values: []string{"x"}}, Filter{Column: "status", Op: "=", Values: []string{"ok"}}),
 			wantErr: `filters: "site" has a secondary index, and Cassandra uses one such index per query: filtering also on "status" needs "Allow filtering" (SAI indexes combine; legacy ones do not)`},
 		{name: "index without the partition key, time column not SAI-indexed",
-			q: with(indexedQuery(Filter{Column: "site", Op: "=", Values: []string{"x"}}), func(q *Query) { q.Filters = q.Filters[1:] }),
+			q:       with(indexedQuery(Filter{Column: "site", Op: "=", Values: []string{"x"}}), func(q *Query) { q.Filters = q.Filters[1:] }),
 			wantErr: `filters: add = or IN filters on every partition key column (missing: sensor) so Cassandra reads only those partitions, or tick "Allow filtering" to scan the whole table`},
 	}
 	for _, tt := range tests {

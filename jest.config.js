@@ -7,6 +7,10 @@ const swcTransform = base.transform['^.+\\.(t|j)sx?$'];
 
 module.exports = {
   ...base,
+  // A guard against a hung test, not a speed requirement: the heaviest test needs about one
+  // second of CPU, and on a machine whose cores are busy with other work a second of CPU can take
+  // many seconds of wall time. Jest's default of 5 s would turn that load into failures.
+  testTimeout: 120000,
   transform: {
     ...base.transform,
     // Some of @grafana/data's dependencies (d3-*) ship only ES modules as .mjs files.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -274,4 +275,21 @@ func errorText(t *testing.T, body string) string {
 		return body
 	}
 	return e.Error
+}
+
+// The editor's macro list (completion and help, src/components/cql/language.ts) is checked
+// against testdata/macros.json by Jest; this keeps that file equal to the macros the backend
+// expands, so neither side can add one the other lacks.
+func TestEditorMacroList(t *testing.T) {
+	b, err := os.ReadFile("testdata/macros.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	if err := json.Unmarshal(b, &listed); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(query.Macros(), listed); diff != "" {
+		t.Errorf("testdata/macros.json differs from query.Macros() (-backend +file):\n%s", diff)
+	}
 }

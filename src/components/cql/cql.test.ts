@@ -1,3 +1,6 @@
+import fs from 'fs';
+import path from 'path';
+
 import { ColumnInfo } from '../../types';
 import { completionPlace, SchemaSource, suggestions, tableInFrom } from './completion';
 import { formatCql } from './format';
@@ -66,6 +69,13 @@ describe('completion', () => {
     const kinds = new Set(got.map((s) => s.kind));
     expect([...kinds]).toEqual(['column', 'macro', 'variable', 'function', 'keyword']);
     expect(got.find((s) => s.label === 'count')?.detail).toBe('count(*) | count(col)');
+  });
+
+  it('knows exactly the macros the backend expands', () => {
+    // pkg/resources keeps this file equal to query.Macros().
+    const file = path.join(__dirname, '../../../pkg/resources/testdata/macros.json');
+    const backend: string[] = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(MACROS.map((m) => m.name.replace(/\(.*\)$/, '')).sort()).toEqual([...backend].sort());
   });
 
   it('offers every macro with its documentation after $', async () => {

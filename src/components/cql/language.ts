@@ -30,6 +30,35 @@ export const MACROS: MacroDoc[] = [
     snippet: '\\$__interval',
   },
   { name: '$__interval_ms', description: 'Bin width or panel interval in milliseconds', snippet: '\\$__interval_ms' },
+  ...(
+    [
+      ['s', 'seconds'],
+      ['ms', 'milliseconds'],
+      ['us', 'microseconds'],
+      ['ns', 'nanoseconds'],
+    ] as const
+  ).flatMap(([unit, word]): MacroDoc[] => [
+    {
+      name: `$__timeFilter_${unit}(col)`,
+      description: `For a numeric column of epoch ${word}: col >= start AND col < end, each rounded up to a whole unit`,
+      snippet: `\\$__timeFilter_${unit}(\${1:column})`,
+    },
+    {
+      name: `$__timeFrom_${unit}`,
+      description: `Start of the time range, epoch ${word} (rounded up)`,
+      snippet: `\\$__timeFrom_${unit}`,
+    },
+    {
+      name: `$__timeTo_${unit}`,
+      description: `End of the time range, epoch ${word} (rounded up)`,
+      snippet: `\\$__timeTo_${unit}`,
+    },
+  ]),
+  {
+    name: '$__timeuuidFilter(col)',
+    description: 'For a timeuuid column: col >= minTimeuuid(start) AND col < minTimeuuid(end)',
+    snippet: '\\$__timeuuidFilter(${1:column})',
+  },
 ];
 
 /** Clause keywords: completion offers them, the formatter upper-cases them. */

@@ -90,6 +90,9 @@ fi
 grep -E '^(ok|FAIL|\?) ' "$go_log"
 passed=$(grep -c -- '^--- PASS' "$go_log" || true)
 skipped=$(grep -c -- '--- SKIP' "$go_log" || true)
+# The secure node's tests skip here and run in their own step below, with the node up.
+secure_skips=$(grep -c -- 'CASSANDRA_SECURE_HOSTS is not set' "$go_log" || true)
+skipped=$((skipped - secure_skips))
 if [ "$skipped" != 0 ]; then
   grep -B2 -A3 -- '--- SKIP' "$go_log" >&2
   echo "$skipped Go tests were skipped although CASSANDRA_HOSTS is set" >&2
@@ -97,6 +100,14 @@ if [ "$skipped" != 0 ]; then
 fi
 echo "Go: $passed top-level tests passed, none skipped"
 go_passed=$passed
+
+step "Secure node: password authentication and client TLS (scripts/secure-test.sh)"
+# Its own node on 127.0.2.1:9142, stopped again by the script, also on failure.
+scripts/secure-test.sh
+
+step "Fault test: node loss under load at ONE and QUORUM (scripts/fault-test.sh)"
+# Its own 3-node cluster on 127.0.1.1..3, stopped again by the script, also on failure.
+scripts/fault-test.sh
 
 step "Go fuzz targets (two minutes in all)"
 scripts/fuzz.sh

@@ -52,6 +52,9 @@ func (c *Client) Query(ctx context.Context, cql string, args []any, opts QueryOp
 	}
 	if !r.tuples {
 		r.scanner = iter.Scanner()
+		// The scanner moves on to each next page's iterator; the first one links to every page
+		// fetched after it, so keeping it would hold the whole result in memory.
+		r.iter = nil
 	}
 	return r
 }

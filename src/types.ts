@@ -6,6 +6,11 @@ export type FilterOp = '=' | 'IN' | '<' | '<=' | '>' | '>=';
 export type FillMode = 'null' | 'previous' | 'zero' | 'value' | 'none';
 export type QueryFormat = 'time_series' | 'table';
 
+export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
+export type BucketGranularity = 'hour' | 'day' | 'week' | 'month';
+export const TIME_UNITS: TimeUnit[] = ['s', 'ms', 'us', 'ns'];
+export const BUCKET_GRANULARITIES: BucketGranularity[] = ['hour', 'day', 'week', 'month'];
+
 export const FILTER_OPS: FilterOp[] = ['=', 'IN', '<', '<=', '>', '>='];
 export const FILL_MODES: FillMode[] = ['null', 'previous', 'zero', 'value', 'none'];
 
@@ -44,6 +49,13 @@ export interface CassandraQuery extends DataQuery {
   keyspace?: string;
   table?: string;
   timeColumn?: string;
+  /** Epoch unit of an int, bigint or varint time column; empty for timestamp, date and timeuuid. */
+  timeUnit?: TimeUnit;
+  /** Partition key column that buckets time (e.g. `day` in PRIMARY KEY ((sensor, day), ts)). */
+  bucketColumn?: string;
+  bucketGranularity?: BucketGranularity;
+  /** Format of a text or int bucket column's values, e.g. YYYY-MM-DD or YYYYMMDDHH. */
+  bucketFormat?: string;
   valueColumns?: string[];
   filters?: QueryFilter[];
   seriesColumns?: string[];
@@ -154,6 +166,9 @@ export interface ColumnInfo {
   kind: ColumnKind;
   position: number;
   clusteringOrder?: string;
+  /** Kind of index on the column itself: 'sai', 'secondary', 'sasi' or 'custom'. */
+  index?: string;
+  indexName?: string;
 }
 
 /** A numeric column or a derived measure, as described by the `measures` resource. */

@@ -5,6 +5,7 @@ import { DataSource } from '../../datasource';
 import { defaultTimeColumn, getColumns, getMeasures, partitionKeyColumns } from '../../resources';
 import { CassandraQuery } from '../../types';
 import { AggregationEditor } from './AggregationEditor';
+import { isEpochType } from './bucketFormat';
 import { CqlPreview } from './CqlPreview';
 import { FilterEditor } from './FilterEditor';
 import { IntervalFillEditor } from './IntervalFillEditor';
@@ -12,6 +13,7 @@ import { OptionsEditor } from './OptionsEditor';
 import { SeriesColumnsSelect } from './SeriesColumnsSelect';
 import { TableSelect } from './TableSelect';
 import { TimeColumnSelect } from './TimeColumnSelect';
+import { TimeShapeEditor } from './TimeShapeEditor';
 import { useResource } from './useResource';
 import { ValueColumnsSelect } from './ValueColumnsSelect';
 
@@ -32,7 +34,18 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
 
   const onKeyspaceChange = (next: string) => {
     onChange(
-      { keyspace: next, table: undefined, timeColumn: undefined, valueColumns: [], seriesColumns: [], filters: [] },
+      {
+        keyspace: next,
+        table: undefined,
+        timeColumn: undefined,
+        timeUnit: undefined,
+        bucketColumn: undefined,
+        bucketGranularity: undefined,
+        bucketFormat: undefined,
+        valueColumns: [],
+        seriesColumns: [],
+        filters: [],
+      },
       false
     );
   };
@@ -40,7 +53,13 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
   // A new table brings its own defaults: the first timestamp clustering column as time and the
   // partition key as series; value columns and filters the new table also has are kept.
   const onTableChange = async (next: string) => {
-    onChange({ keyspace, table: next }, false);
+    const noShape = {
+      timeUnit: undefined,
+      bucketColumn: undefined,
+      bucketGranularity: undefined,
+      bucketFormat: undefined,
+    };
+    onChange({ keyspace, table: next, ...noShape }, false);
     const nextKs = datasource.interpolate(keyspace);
     const nextTable = datasource.interpolate(next);
     try {
@@ -58,7 +77,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
       });
     } catch {
       // The columns field shows the error; leave the rest for the user.
-      onChange({ keyspace, table: next, timeColumn: undefined, seriesColumns: [], filters: [] }, false);
+      onChange({ keyspace, table: next, timeColumn: undefined, seriesColumns: [], filters: [], ...noShape }, false);
     }
   };
 
@@ -76,9 +95,20 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
           columns={columns.value ?? []}
           loading={columns.loading}
           value={query.timeColumn}
-          onChange={(timeColumn) => onChange({ timeColumn })}
+          onChange={(timeColumn) => {
+            // An epoch unit belongs to the column it was chosen for.
+            const col = (columns.value ?? []).find((c) => c.name === timeColumn);
+            onChange(isEpochType(col?.type) ? { timeColumn } : { timeColumn, timeUnit: undefined });
+          }}
         />
       </InlineFieldRow>
+      <TimeShapeEditor
+        datasource={datasource}
+        keyspace={keyspace}
+        query={query}
+        columns={columns.value ?? []}
+        onChange={onChange}
+      />
       {columns.error && (
         <Alert severity="error" title="Could not read the table's columns">
           {columns.error}

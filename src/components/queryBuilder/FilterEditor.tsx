@@ -20,14 +20,17 @@ interface Props {
 
 // Shown on the "Filters" label, whichever row carries it.
 const FILTERS_TOOLTIP =
-  'Restrict partition key and clustering columns. Every partition key column should be fixed with = or IN; otherwise Cassandra must scan (Allow filtering).';
+  'Restrict partition key, clustering and indexed columns. Every partition key column should be fixed with = or IN; otherwise Cassandra must scan (Allow filtering). An SAI index answers = and ranges on numbers and times; a secondary index answers =; any other column needs Allow filtering.';
 const VALUES_PLACEHOLDER = 'Values or $variable';
 const OP_OPTIONS = FILTER_OPS.map((op) => ({ label: op, value: op }));
 const MULTI_OPS: FilterOp[] = ['=', 'IN'];
 
 /** Filters on key columns: partition key columns (values suggested from the table) and clustering columns. */
 export function FilterEditor({ datasource, keyspace, table, columns, filters, onChange }: Props) {
-  const keyColumns = sortByKey(columns).filter((c) => c.kind === 'partition_key' || c.kind === 'clustering');
+  // Key columns, then columns with an index of their own: Cassandra serves both without ALLOW FILTERING.
+  const keyColumns = sortByKey(columns).filter(
+    (c) => c.kind === 'partition_key' || c.kind === 'clustering' || Boolean(c.index)
+  );
 
   const update = (index: number, filter: QueryFilter) => {
     const next = filters.map((f, i) => (i === index ? filter : f));
@@ -122,7 +125,7 @@ function FilterRow({ index, valuesWidth, datasource, keyspace, table, columns, f
             placeholder="Column"
             createCustomValue
             options={withCurrent(
-              columns.map((c) => ({ label: c.name, value: c.name, description: `${c.type}, ${kindLabel(c)}` })),
+              columns.map((c) => ({ label: c.name, value: c.name, description: columnDescription(c) })),
               [filter.column]
             )}
             value={filter.column || null}
@@ -178,4 +181,17 @@ function FilterRow({ index, valuesWidth, datasource, keyspace, table, columns, f
       </InlineFieldRow>
     </div>
   );
+}
+
+/** Type, key role and index of a column, e.g. "text, regular, SAI index". */
+export function columnDescription(c: ColumnInfo): string {
+  const index =
+    c.index === 'sai'
+      ? ', SAI index'
+      : c.index
+        ? `, ${c.index} index`
+        : c.kind === 'regular' || c.kind === 'static'
+          ? ', needs Allow filtering'
+          : '';
+  return `${c.type}, ${kindLabel(c)}${index}`;
 }

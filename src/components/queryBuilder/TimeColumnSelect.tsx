@@ -3,6 +3,7 @@ import { Combobox, InlineField } from '@grafana/ui';
 
 import { isTimeType, sortByKey } from '../../resources';
 import { ColumnInfo } from '../../types';
+import { isEpochType } from './bucketFormat';
 import { withCurrent } from './options';
 
 interface Props {
@@ -14,16 +15,23 @@ interface Props {
 
 export function TimeColumnSelect({ columns, loading, value, onChange }: Props) {
   const id = useId();
-  const timeColumns = sortByKey(columns).filter((c) => isTimeType(c.type));
-  const options = timeColumns.map((c) => ({ label: c.name, value: c.name, description: `${c.type}, ${kindLabel(c)}` }));
+  // Epoch numbers count too when they order the rows (a clustering column); their unit is asked next.
+  const timeColumns = sortByKey(columns).filter(
+    (c) => isTimeType(c.type) || (c.kind === 'clustering' && isEpochType(c.type))
+  );
+  const options = timeColumns.map((c) => ({
+    label: c.name,
+    value: c.name,
+    description: `${c.type}${isEpochType(c.type) ? ' (epoch)' : ''}, ${kindLabel(c)}`,
+  }));
   return (
     <InlineField
       label="Time column"
       labelWidth={14}
       htmlFor={id}
-      tooltip="Timestamp column the time range applies to; usually the first clustering column"
+      tooltip="Column the time range applies to, usually the first clustering column: a timestamp, date or timeuuid, or a number of epoch seconds, milliseconds, microseconds or nanoseconds"
       invalid={!loading && columns.length > 0 && timeColumns.length === 0}
-      error="This table has no timestamp column"
+      error="This table has no time column (timestamp, date, timeuuid or epoch number)"
     >
       <Combobox
         id={id}

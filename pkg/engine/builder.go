@@ -51,6 +51,13 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		}
 		executed = describeRanges(stmts, rf.ranges)
 	}
+	// Few partitions over a long range: read pieces of it in parallel.
+	if split, pieces, err := e.splitWide(ctx, r, plan, t, rf.readRanges(r)); err != nil {
+		return backend.DataResponse{}, err
+	} else if split != nil {
+		stmts = split
+		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", len(pieces), len(stmts))
+	}
 	scan := func(newReader readerFactory) (int64, error) {
 		return e.scanAll(ctx, stmts, plan.Limit, newReader)
 	}

@@ -221,8 +221,9 @@ func queryIdentity(q *query.Query) string {
 	return string(b)
 }
 
-// rawTimeColumn returns the column of the one $__timeFilter in raw CQL whose rows can be read
-// by parts of the window: no other macro of the time range, and nothing that makes a row
+// rawTimeColumn returns the column of the one $__timeFilter (or its epoch and timeuuid forms,
+// whose bounds split a range exactly too) in raw CQL whose rows can be read by parts of the
+// window: no other macro of the time range, and nothing that makes a row
 // depend on the rows around it (LIMIT, GROUP BY, DISTINCT, aggregate functions). False when
 // the query must read its whole window each time.
 func rawTimeColumn(cql string) (string, bool) {
@@ -240,9 +241,10 @@ func rawTimeColumn(cql string) (string, bool) {
 	for i, t := range sig {
 		switch {
 		case t.Kind == query.TokVariable:
-			switch t.Text {
-			case query.MacroInterval, query.MacroIntervalMs:
-			case query.MacroTimeFilter:
+			filter := t.Text == query.MacroTimeFilter || t.Text == query.MacroTimeUUIDFilter || strings.HasPrefix(t.Text, query.MacroTimeFilterPrefix)
+			switch {
+			case t.Text == query.MacroInterval || t.Text == query.MacroIntervalMs:
+			case filter:
 				if found || i+3 >= len(sig) || sig[i+1].Text != "(" || sig[i+3].Text != ")" {
 					return "", false
 				}
@@ -337,4 +339,12 @@ func shapeOutputs(shape seriesShape) []binning.Output {
 		}
 	}
 	return out
+}
+
+// readRanges are the ranges the query reads: the whole window without a cache hit.
+func (rf *refresh) readRanges(r request) []span {
+	if !rf.partial() {
+		return []span{{r.from, r.to}}
+	}
+	return rf.ranges
 }

@@ -304,6 +304,9 @@ func TestRawTimeColumn(t *testing.T) {
 		{`SELECT ts, v FROM t WHERE $__timeFilter(ts) AND $__timeFilter(ts)`, "", false},
 		{`SELECT ts, v FROM t WHERE k = '$__timeFrom' AND $__timeFilter(ts)`, "ts", true}, // a string, not a macro
 		{`SELECT ts, v FROM t WHERE k = 1`, "", false},
+		{`SELECT ts, v FROM t WHERE k = 1 AND $__timeFilter_ms(ts)`, "ts", true},
+		{`SELECT id, v FROM t WHERE k = 1 AND $__timeuuidFilter(id)`, "id", true},
+		{`SELECT ts, v FROM t WHERE k = 1 AND ts < $__timeTo_ms AND $__timeFilter_ms(ts)`, "", false},
 	}
 	for _, tt := range tests {
 		col, ok := rawTimeColumn(tt.cql)

@@ -52,6 +52,9 @@ type Options struct {
 	LateWindow time.Duration
 	// Now is the clock that decides which bins are closed; nil means time.Now.
 	Now func() time.Time
+	// SplitWide reads the long range of a binned query over few partitions as pieces in
+	// parallel, up to MaxConcurrency statements.
+	SplitWide bool
 }
 
 // OptionsFrom takes the limits from data source settings.

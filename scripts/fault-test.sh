@@ -7,8 +7,8 @@
 # queries sent and failed at each level; 0 failed at both is the bar. Stops its cluster at the
 # end, also on failure or interruption, and never touches the shared node on 127.0.0.1.
 #
-# Environment: LOCAL_CASSANDRA_HEAP (default 512m here), FAULT_TEST_TIMEOUT (seconds for the
-# whole test after the cluster is up, default 690), and scripts/local-cassandra.sh's variables.
+# Environment: LOCAL_CASSANDRA_HEAP (default 512m here), FAULT_TEST_BUDGET (seconds for the whole
+# script, default 870: it must finish within 15 minutes), and scripts/local-cassandra.sh's variables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -35,7 +35,13 @@ go build -o "$bin_dir/fault-load" ./cmd/fault-load
 echo "==> fault-test: starting 3 nodes on $hosts (heap $LOCAL_CASSANDRA_HEAP each)"
 "${cluster[@]}" start --nodes 3
 
-echo "==> fault-test: load, kill, restart, whole cluster down and back"
+# What is left of the budget, less half a minute to stop the cluster, bounds the rest.
+left=$((${FAULT_TEST_BUDGET:-870} - (SECONDS - started) - 30))
+if [ "$left" -lt 300 ]; then
+  echo "fault-test: starting the cluster took $((SECONDS - started)) s; $left s are left of the budget, too few for the test" >&2
+  exit 1
+fi
+echo "==> fault-test: load, kill, restart, whole cluster down and back (at most $left s)"
 # timeout: a bound on top of fault-load's own, in case a node start hangs.
-timeout --kill-after=30 "${FAULT_TEST_TIMEOUT:-690}" "$bin_dir/fault-load" --hosts "$hosts" \
-  --control "scripts/local-cassandra.sh --cluster fault" --nodes 3 --kill 2
+timeout --kill-after=20 "$left" "$bin_dir/fault-load" --hosts "$hosts" \
+  --control "scripts/local-cassandra.sh --cluster fault" --nodes 3 --kill 2 --timeout "$((left - 10))s"

@@ -46,7 +46,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	// A refresh reads only the rows the bin cache does not hold.
 	rf := e.builderRefresh(r, plan)
 	if rf.partial() {
-		if stmts, err = rangeStatements(ctx, r.q, t, rf.ranges); err != nil {
+		if stmts, err = e.rangeStatements(ctx, r.q, t, rf.ranges); err != nil {
 			return backend.DataResponse{}, err
 		}
 		executed = describeRanges(stmts, rf.ranges)

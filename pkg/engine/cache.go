@@ -184,10 +184,10 @@ func (e *Engine) builderRefresh(r request, plan *query.Plan) *refresh {
 }
 
 // rangeStatements plans the builder query for each range: the statements of all of them.
-func rangeStatements(ctx context.Context, q *query.Query, t *schema.Table, ranges []span) ([]query.Statement, error) {
+func (e *Engine) rangeStatements(ctx context.Context, q *query.Query, t *schema.Table, ranges []span) ([]query.Statement, error) {
 	var out []query.Statement
 	for _, s := range ranges {
-		p, err := query.BuildPlanContext(ctx, q, t, s.from, s.to)
+		p, err := query.BuildPlanOpts(ctx, q, t, s.from, s.to, query.PlanOptions{MaxBucketStatements: e.opts.MaxBucketStatements})
 		if err != nil {
 			return nil, err
 		}

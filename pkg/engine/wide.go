@@ -50,6 +50,6 @@ func (e *Engine) splitWide(ctx context.Context, r request, plan *query.Plan, t *
 	if len(split) == len(ranges) {
 		return nil, nil, nil
 	}
-	stmts, err := rangeStatements(ctx, r.q, t, split)
+	stmts, err := e.rangeStatements(ctx, r.q, t, split)
 	return stmts, split, err
 }

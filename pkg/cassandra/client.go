@@ -51,6 +51,11 @@ func clusterConfig(s Settings) (*gocql.ClusterConfig, error) {
 	} else {
 		cluster.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy())
 	}
+	if s.Dialer != nil {
+		// The driver wraps this dialer in TLS itself when TLS is on: the proxy carries the
+		// encrypted stream and Cassandra's certificate is checked as without a proxy.
+		cluster.Dialer = proxyDialer{d: s.Dialer, timeout: s.ConnectTimeout.Std()}
+	}
 	if s.UsesTLS() {
 		cfg, err := tlsConfig(s)
 		if err != nil {
@@ -171,6 +176,9 @@ func classifyConnectError(err error, s Settings) error {
 	var netErr net.Error
 	var certErr *tls.CertificateVerificationError
 	var recordErr tls.RecordHeaderError
+	if s.Dialer != nil && strings.Contains(msg, proxyMarker) {
+		return proxyAdvice(err, s)
+	}
 	switch {
 	case errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials,
 		strings.Contains(msg, "authentication") || strings.Contains(msg, "Provided username") || strings.Contains(msg, "authenticator"):

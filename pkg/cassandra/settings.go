@@ -70,6 +70,10 @@ type Settings struct {
 	// Secrets: never marshalled, never printed.
 	Password     string `json:"-"`
 	TLSClientKey string `json:"-"`
+
+	// Dialer, when set, opens every connection to the nodes: the plugin sets Grafana's secure
+	// socks proxy here when jsonData.enableSecureSocksProxy is on.
+	Dialer ContextDialer `json:"-"`
 }
 
 // SettingsError names the setting that is wrong and says what to change.

@@ -37,8 +37,11 @@ type Datasource struct {
 // NewDatasource is the instance factory Grafana calls when a data source is created or its
 // settings change. It never fails on bad settings: the error is reported by every query and
 // by the health check, where the user can see it.
-func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	settings, err := cassandra.LoadSettings(s.JSONData, s.DecryptedSecureJSONData)
+	if err == nil {
+		settings.Dialer, err = secureSocksDialer(ctx, s)
+	}
 	return &Datasource{settings: settings, settingsErr: err, session: cassandra.NewLazy(settings, nil), cache: engine.NewCache(settings)}, nil
 }
 

@@ -143,7 +143,7 @@ func NewDecoder(c ColumnInfo) *Decoder {
 			if *p == nil {
 				return "", false
 			}
-			return formatTimeOfDay(**p), true
+			return FormatTimeOfDay(**p), true
 		})
 	case gocql.TypeDuration:
 		p := new(*gocql.Duration)
@@ -264,7 +264,7 @@ func jsonable(v any) any {
 	case gocql.Duration:
 		return formatCQLDuration(x)
 	case time.Duration: // the driver's value for CQL time
-		return formatTimeOfDay(x)
+		return FormatTimeOfDay(x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -281,7 +281,8 @@ func jsonable(v any) any {
 	return reflectJSONable(v)
 }
 
-func formatTimeOfDay(d time.Duration) string {
+// FormatTimeOfDay writes a CQL time value (nanoseconds since midnight) as 15:04:05.000000000.
+func FormatTimeOfDay(d time.Duration) string {
 	h := d / time.Hour
 	d -= h * time.Hour
 	m := d / time.Minute

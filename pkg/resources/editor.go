@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/inf.v0"
 
+	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 )
 
@@ -287,14 +288,7 @@ func Literal(v any) string {
 	case time.Time:
 		return "'" + x.UTC().Format("2006-01-02T15:04:05.000Z") + "'"
 	case time.Duration:
-		d := x
-		h := d / time.Hour
-		d -= h * time.Hour
-		m := d / time.Minute
-		d -= m * time.Minute
-		s := d / time.Second
-		d -= s * time.Second
-		return fmt.Sprintf("'%02d:%02d:%02d.%09d'", h, m, s, d)
+		return "'" + cassandra.FormatTimeOfDay(x) + "'"
 	case []byte:
 		return "0x" + hex.EncodeToString(x)
 	case bool:

@@ -32,10 +32,12 @@ func ConnectObserved(ctx context.Context, s Settings, obs Observer) (*Client, er
 	if err != nil {
 		return nil, err
 	}
+	var next gocql.QueryObserver
 	if obs != nil {
-		cluster.QueryObserver = queryObserver(obs)
+		next = queryObserver(obs)
 		cluster.BatchObserver = batchObserver(obs)
 	}
+	cluster.QueryObserver = pageTracer{next: next}
 	return connectCluster(ctx, s, cluster)
 }
 

@@ -83,9 +83,9 @@ func New(src Source, opts Options) *Engine {
 		opts.MaxQueryMemory = cassandra.DefaultMaxQueryMemoryMiB << 20
 	}
 	e := &Engine{src: src, opts: opts}
-	e.query = func(ctx context.Context, cql string, args []any, o cassandra.QueryOptions) rows {
+	e.query = tracedQuery(func(ctx context.Context, cql string, args []any, o cassandra.QueryOptions) rows {
 		return src.Query(ctx, cql, args, o)
-	}
+	})
 	return e
 }
 
@@ -113,6 +113,8 @@ func (e *Engine) QueryData(ctx context.Context, req *backend.QueryDataRequest) *
 
 // Run answers one query.
 func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.DataResponse) {
+	ctx, span := startQuerySpan(ctx, dq)
+	defer func() { endQuerySpan(span, res) }() // after the recover below, so it sees its error
 	defer func() {
 		// A bug in one query's handling must not take the plugin down with the others.
 		if p := recover(); p != nil {
@@ -135,6 +137,7 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 	if err := q.Validate(); err != nil {
 		return errorResponse(err)
 	}
+	describeQuerySpan(span, q)
 	if e.opts.QueryTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.opts.QueryTimeout)

@@ -42,7 +42,7 @@ func connectErrorResponse(err error) backend.DataResponse {
 // CallResource serves the editor's schema lookups with the same handler as the standalone
 // server's /api/resources/.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
-	return d.resourceHandler().CallResource(ctx, req, sender)
+	return traceResource(ctx, req, sender, d.resourceHandler().CallResource)
 }
 
 func (d *Datasource) resourceHandler() backend.CallResourceHandler {

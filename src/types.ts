@@ -138,6 +138,17 @@ export interface CassandraOptions extends DataSourceJsonData {
   pageSize?: number;
   maxRows?: number;
   maxConcurrency?: number;
+  /** Memory one binned query may hold in bins and results, in MiB. */
+  maxQueryMemoryMiB?: number;
+  /** Statements a builder query over a time-bucketed table may run. */
+  maxBucketStatements?: number;
+  /** Memory of the data source's cache of closed bins, in MiB. */
+  binCacheMiB?: number;
+  disableBinCache?: boolean;
+  /** Duration string, e.g. '5m': how long after their time rows may still arrive. */
+  lateDataWindow?: string;
+  /** Connect through Grafana's secure socks proxy (private data source connect). */
+  enableSecureSocksProxy?: boolean;
   tls?: TlsOptions;
 }
 
@@ -155,6 +166,10 @@ export const SETTINGS_DEFAULTS = {
   pageSize: 5000,
   maxRows: 10000,
   maxConcurrency: 8,
+  maxQueryMemoryMiB: 256,
+  maxBucketStatements: 1000,
+  binCacheMiB: 256,
+  lateDataWindow: '5m',
 };
 
 export type ColumnKind = 'partition_key' | 'clustering' | 'regular' | 'static';

@@ -1,6 +1,7 @@
 import React, { useState } from 'react';
 import { DataSourceSettings } from '@grafana/data';
-import { fireEvent, render, screen } from '@testing-library/react';
+import { config } from '@grafana/runtime';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 
 import { pickOption } from '../testUtils/combobox';
 
@@ -169,6 +170,63 @@ describe('ConfigEditor', () => {
     expect(screen.getByText('Certificate verification is off')).toBeInTheDocument();
   });
 
+  it('writes the memory budget, bucket statement limit and bin cache settings to jsonData', () => {
+    const { latest } = renderEditor(settings());
+    expect(screen.getByLabelText(label('Query memory'))).toHaveAttribute('placeholder', '256');
+    expect(screen.getByLabelText(label('Bin cache'))).toHaveAttribute('placeholder', '256');
+    expect(screen.getByLabelText(label('Late data window'))).toHaveAttribute('placeholder', '5m');
+    expect(screen.getByLabelText(label('Max bucket statements'))).toHaveAttribute('placeholder', '1000');
+    fireEvent.change(screen.getByLabelText(label('Query memory')), { target: { value: '512' } });
+    fireEvent.change(screen.getByLabelText(label('Max bucket statements')), { target: { value: '200' } });
+    fireEvent.change(screen.getByLabelText(label('Bin cache')), { target: { value: '64' } });
+    fireEvent.change(screen.getByLabelText(label('Late data window')), { target: { value: '10m' } });
+    fireEvent.click(screen.getByLabelText(label('Turn off the bin cache')));
+    expect(latest().jsonData).toEqual({
+      hosts: ['10.0.0.1'],
+      maxQueryMemoryMiB: 512,
+      maxBucketStatements: 200,
+      binCacheMiB: 64,
+      lateDataWindow: '10m',
+      disableBinCache: true,
+    });
+    // Cleared fields go back to the defaults: the key is dropped, not stored as 0 or ''.
+    fireEvent.change(screen.getByLabelText(label('Query memory')), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText(label('Late data window')), { target: { value: '' } });
+    fireEvent.click(screen.getByLabelText(label('Turn off the bin cache')));
+    expect(latest().jsonData.maxQueryMemoryMiB).toBeUndefined();
+    expect(latest().jsonData.lateDataWindow).toBeUndefined();
+    expect(latest().jsonData.disableBinCache).toBeUndefined();
+  });
+
+  it('flags a bad late data window and a memory budget of 0 next to their fields', () => {
+    renderEditor(settings({ jsonData: { hosts: ['h'], lateDataWindow: 'later', maxQueryMemoryMiB: 0 } }));
+    expect(screen.getByText('Use a duration such as 500ms, 5s or 1m')).toBeInTheDocument();
+    expect(screen.getByText('Must be a whole number above 0')).toBeInTheDocument();
+  });
+
+  describe('secure socks proxy', () => {
+    const original = config.secureSocksDSProxyEnabled;
+    afterEach(() => {
+      config.secureSocksDSProxyEnabled = original;
+    });
+
+    it('is not offered when Grafana has no secure socks proxy', () => {
+      config.secureSocksDSProxyEnabled = false;
+      renderEditor(settings());
+      expect(screen.queryByText('Secure Socks Proxy')).not.toBeInTheDocument();
+    });
+
+    it('turns on enableSecureSocksProxy when Grafana has the proxy', () => {
+      config.secureSocksDSProxyEnabled = true;
+      const { latest } = renderEditor(settings());
+      const section = screen.getByText('Secure Socks Proxy').parentElement!;
+      const toggle = within(section).getByRole('switch');
+      expect(toggle).not.toBeChecked();
+      fireEvent.click(toggle);
+      expect(latest().jsonData).toEqual({ hosts: ['10.0.0.1'], enableSecureSocksProxy: true });
+    });
+  });
+
   it('shows a configured client key without its value', () => {
     renderEditor(
       settings({ jsonData: { hosts: ['h'], tls: { enabled: true } }, secureJsonFields: { tlsClientKey: true } })
@@ -187,5 +245,8 @@ describe('settings helpers', () => {
     expect(validateSettings({ hosts: ['a', '10.0.0.2:9043'], port: 9042, connectTimeout: '500ms' })).toEqual({});
     expect(validateSettings({ hosts: ['http://a'] }).hosts).toMatch(/not a host name/);
     expect(validateSettings({ hosts: ['a'], maxRows: 0 }).maxRows).toBeDefined();
+    expect(validateSettings({ hosts: ['a'], binCacheMiB: -1 }).binCacheMiB).toBeDefined();
+    expect(validateSettings({ hosts: ['a'], maxBucketStatements: 1.5 }).maxBucketStatements).toBeDefined();
+    expect(validateSettings({ hosts: ['a'], lateDataWindow: '90s', binCacheMiB: 512 })).toEqual({});
   });
 });

@@ -1,6 +1,7 @@
 import React, { ChangeEvent, useId } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { ConfigSection, DataSourceDescription } from '@grafana/plugin-ui';
+import { config } from '@grafana/runtime';
 import {
   Alert,
   Combobox,
@@ -10,6 +11,7 @@ import {
   Input,
   SecretInput,
   SecretTextArea,
+  SecureSocksProxySettings,
   Stack,
   Switch,
   TextArea,
@@ -36,6 +38,19 @@ const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY
   value: c,
 }));
 
+type DurationKey = 'connectTimeout' | 'queryTimeout' | 'lateDataWindow';
+type NumberKey =
+  'pageSize' | 'maxRows' | 'maxConcurrency' | 'maxQueryMemoryMiB' | 'maxBucketStatements' | 'binCacheMiB';
+const DURATION_KEYS: DurationKey[] = ['connectTimeout', 'queryTimeout', 'lateDataWindow'];
+const NUMBER_KEYS: NumberKey[] = [
+  'pageSize',
+  'maxRows',
+  'maxConcurrency',
+  'maxQueryMemoryMiB',
+  'maxBucketStatements',
+  'binCacheMiB',
+];
+
 /** Checks on the settings, shown next to the fields; exported for tests and reuse. */
 export function validateSettings(jsonData: CassandraOptions): Partial<Record<keyof CassandraOptions, string>> {
   const errors: Partial<Record<keyof CassandraOptions, string>> = {};
@@ -54,13 +69,13 @@ export function validateSettings(jsonData: CassandraOptions): Partial<Record<key
   ) {
     errors.port = 'Port must be a whole number from 1 to 65535';
   }
-  for (const key of ['connectTimeout', 'queryTimeout'] as const) {
+  for (const key of DURATION_KEYS) {
     const v = jsonData[key];
     if (v !== undefined && v !== '' && !DURATION.test(v)) {
       errors[key] = 'Use a duration such as 500ms, 5s or 1m';
     }
   }
-  for (const key of ['pageSize', 'maxRows', 'maxConcurrency'] as const) {
+  for (const key of NUMBER_KEYS) {
     const v = jsonData[key];
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
       errors[key] = 'Must be a whole number above 0';
@@ -89,16 +104,10 @@ function parseNumber(text: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
-// The timeouts and limits share one layout: a short input with the default as placeholder.
+// The timeouts, limits and cache sizes share one layout: a short input with the default as placeholder.
 const LIMIT_FIELDS: Array<
-  | { key: 'connectTimeout' | 'queryTimeout'; kind: 'duration'; label: string; description: string; note?: string }
-  | {
-      key: 'pageSize' | 'maxRows' | 'maxConcurrency';
-      kind: 'number';
-      label: string;
-      description: string;
-      note?: string;
-    }
+  | { key: DurationKey; kind: 'duration'; label: string; description: string; note?: string }
+  | { key: NumberKey; kind: 'number'; label: string; description: string; note?: string }
 > = [
   {
     key: 'connectTimeout',
@@ -126,6 +135,32 @@ const LIMIT_FIELDS: Array<
     label: 'Max concurrency',
     description: 'Partitions read in parallel per query',
   },
+  {
+    key: 'maxQueryMemoryMiB',
+    kind: 'number',
+    label: 'Query memory (MiB)',
+    description: 'Memory one binned query may hold in bins and results (series x bins x aggregations)',
+    note: '; a query over it is refused with what to reduce',
+  },
+  {
+    key: 'maxBucketStatements',
+    kind: 'number',
+    label: 'Max bucket statements',
+    description: 'Statements a builder query over a time-bucketed table may run',
+  },
+  {
+    key: 'binCacheMiB',
+    kind: 'number',
+    label: 'Bin cache (MiB)',
+    description: 'Memory of the cache of closed bins that lets a refresh read only newer rows',
+  },
+  {
+    key: 'lateDataWindow',
+    kind: 'duration',
+    label: 'Late data window',
+    description: 'How long after their time rows may still arrive',
+    note: '; younger bins are read again on every refresh',
+  },
 ];
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
@@ -145,6 +180,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     pageSize: useId(),
     maxRows: useId(),
     maxConcurrency: useId(),
+    maxQueryMemoryMiB: useId(),
+    maxBucketStatements: useId(),
+    binCacheMiB: useId(),
+    lateDataWindow: useId(),
+    disableBinCache: useId(),
     tlsEnabled: useId(),
     skipVerify: useId(),
     serverName: useId(),
@@ -157,10 +197,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
   const setTls = (patch: Partial<TlsOptions>) => setJson({ tls: { ...tls, ...patch } });
   const setText =
-    (key: 'keyspace' | 'username' | 'localDatacenter' | 'connectTimeout' | 'queryTimeout') =>
-    (e: ChangeEvent<HTMLInputElement>) =>
+    (key: 'keyspace' | 'username' | 'localDatacenter' | DurationKey) => (e: ChangeEvent<HTMLInputElement>) =>
       setJson({ [key]: e.currentTarget.value.trim() === '' ? undefined : e.currentTarget.value.trim() });
-  const setNumber = (key: 'port' | 'pageSize' | 'maxRows' | 'maxConcurrency') => (e: ChangeEvent<HTMLInputElement>) =>
+  const setNumber = (key: 'port' | NumberKey) => (e: ChangeEvent<HTMLInputElement>) =>
     setJson({ [key]: parseNumber(e.currentTarget.value) });
 
   // Secrets go to secureJsonData only; Grafana never sends them back, it just says they are set.
@@ -376,7 +415,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       <Divider spacing={1} />
       <ConfigSection
         title="Additional settings"
-        description="Timeouts and limits. Empty fields take the defaults shown."
+        description="Timeouts, limits and the bin cache. Empty fields take the defaults shown."
         isCollapsible
         isInitiallyOpen
       >
@@ -399,6 +438,21 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             />
           </Field>
         ))}
+        <Field
+          label="Turn off the bin cache"
+          description="Read every binned query's whole time range on every refresh"
+          htmlFor={ids.disableBinCache}
+        >
+          <Switch
+            id={ids.disableBinCache}
+            value={Boolean(jsonData.disableBinCache)}
+            onChange={(e) => setJson({ disableBinCache: e.currentTarget.checked || undefined })}
+          />
+        </Field>
+        {/* Private data source connect: only when Grafana runs the secure socks proxy. */}
+        {config.secureSocksDSProxyEnabled && (
+          <SecureSocksProxySettings options={options} onOptionsChange={onOptionsChange} />
+        )}
       </ConfigSection>
     </Stack>
   );

@@ -3,8 +3,9 @@
 # timer table; loaded once, then reused) and measures each case several times, printing a
 # table and writing JSON under test-output/bench/. Start Cassandra first:
 #   scripts/local-cassandra.sh start
-# Usage: scripts/bench.sh [--large] [--runs N] [--cases REGEXP]
-#   --large  also the 10M-point cases (loading 10M more rows takes long on a small machine)
+# Usage: scripts/bench.sh [--large] [--runs N] [--cases REGEXP] [--no-load]
+#   --large    also the 10M-point cases (loading 18M more rows takes long on a small machine)
+#   --no-load  measure the data already loaded
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
@@ -14,7 +15,8 @@ while [ $# -gt 0 ]; do
     --large) args+=(-large) ;;
     --runs) args+=(-runs "$2"); shift ;;
     --cases) args+=(-cases "$2"); shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --no-load) args+=(-no-load) ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -87,24 +86,31 @@ func load(ctx context.Context, s *gocql.Session, ks string, large bool, logf fun
 			return fmt.Errorf("create the benchmark schema: %w", err)
 		}
 	}
-	for _, d := range datasets(large) {
-		var rows int64
-		err := s.Query(fmt.Sprintf(`SELECT rows FROM %s.bench_loaded WHERE name = ?`, ks), d.name).ScanContext(ctx, &rows)
-		if err == nil && rows == d.rows() {
-			continue
-		}
-		if err != nil && err != gocql.ErrNotFound {
-			return fmt.Errorf("read what is loaded: %w", err)
-		}
-		logf("loading %s: %d rows into %s.raw_timer_with_interval ...", d.name, d.rows(), ks)
-		t0 := time.Now()
-		if err := loadDataset(ctx, s, ks, d, logf); err != nil {
-			return fmt.Errorf("load %s: %w", d.name, err)
-		}
-		secs := time.Since(t0).Seconds()
-		logf("loaded %s: %d rows in %.1f s (%.0f rows/s)", d.name, d.rows(), secs, float64(d.rows())/secs)
-		if err := s.Query(fmt.Sprintf(`INSERT INTO %s.bench_loaded (name, rows, seconds) VALUES (?, ?, ?)`, ks), d.name, d.rows(), secs).ExecContext(ctx); err != nil {
-			return err
+	for _, whole := range datasets(large) {
+		// Chunks of about 1M rows, each marked when complete: an interrupted load resumes.
+		per := max(1, 1_000_000/int64(len(whole.series)))
+		for from := whole.from; from < whole.to; from += per {
+			d := whole
+			d.from, d.to = from, min(from+per, whole.to)
+			d.name = fmt.Sprintf("%s [%d-%d)", whole.name, d.from, d.to)
+			var rows int64
+			err := s.Query(fmt.Sprintf(`SELECT rows FROM %s.bench_loaded WHERE name = ?`, ks), d.name).ScanContext(ctx, &rows)
+			if err == nil && rows == d.rows() {
+				continue
+			}
+			if err != nil && err != gocql.ErrNotFound {
+				return fmt.Errorf("read what is loaded: %w", err)
+			}
+			logf("loading %s: %d rows into %s.raw_timer_with_interval ...", d.name, d.rows(), ks)
+			t0 := time.Now()
+			if err := loadDataset(ctx, s, ks, d); err != nil {
+				return fmt.Errorf("load %s: %w", d.name, err)
+			}
+			secs := time.Since(t0).Seconds()
+			logf("loaded %s: %d rows in %.1f s (%.0f rows/s)", d.name, d.rows(), secs, float64(d.rows())/secs)
+			if err := s.Query(fmt.Sprintf(`INSERT INTO %s.bench_loaded (name, rows, seconds) VALUES (?, ?, ?)`, ks), d.name, d.rows(), secs).ExecContext(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -112,7 +118,7 @@ func load(ctx context.Context, s *gocql.Session, ks string, large bool, logf fun
 
 const batchRows = 100
 
-func loadDataset(ctx context.Context, s *gocql.Session, ks string, d dataset, logf func(string, ...any)) error {
+func loadDataset(ctx context.Context, s *gocql.Session, ks string, d dataset) error {
 	ins := fmt.Sprintf(`INSERT INTO %s.raw_timer_with_interval (environment, application, metric_name, metric_timestamp, p99, mean, count, previous_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ks)
 	type job struct {
 		series string
@@ -123,9 +129,8 @@ func loadDataset(ctx context.Context, s *gocql.Session, ks string, d dataset, lo
 	defer cancel()
 	var firstErr error
 	var once sync.Once
-	var done atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
+	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -135,12 +140,18 @@ func loadDataset(ctx context.Context, s *gocql.Session, ks string, d dataset, lo
 					p99, mean, count := rowValues(j.series, i)
 					b.Query(ins, benchEnv, d.app, j.series, benchStart.Add(time.Duration(i)*step), p99, mean, count, count-7)
 				}
-				if err := b.Exec(); err != nil {
+				// A busy node times writes out now and then: the rows are fixed values, so
+				// writing them again is safe.
+				var err error
+				for try := 0; try < 6; try++ {
+					if err = b.Exec(); err == nil || ctx.Err() != nil {
+						break
+					}
+					time.Sleep(time.Duration(try+1) * 500 * time.Millisecond)
+				}
+				if err != nil {
 					once.Do(func() { firstErr = err; cancel() })
 					return
-				}
-				if n := done.Add(int64(b.Size())); n%500_000 < batchRows {
-					logf("  %d rows", n)
 				}
 			}
 		}()

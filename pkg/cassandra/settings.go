@@ -66,6 +66,9 @@ type Settings struct {
 	BinCacheMiB     int      `json:"binCacheMiB"`
 	DisableBinCache bool     `json:"disableBinCache"`
 	LateDataWindow  Duration `json:"lateDataWindow"`
+	// DisableWideSplit reads a binned query's long range over few partitions with one
+	// statement per partition instead of bin-aligned pieces in parallel.
+	DisableWideSplit bool `json:"disableWideSplit"`
 
 	// Secrets: never marshalled, never printed.
 	Password     string `json:"-"`
@@ -102,6 +105,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"maxQueryMemoryMiB":   &flexInt{&s.MaxQueryMemoryMiB},
 			"maxBucketStatements": &flexInt{&s.MaxBucketStatements},
 			"binCacheMiB":         &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
+			"disableWideSplit": &s.DisableWideSplit,
 		}
 		for name, dst := range fields {
 			v, ok := raw[name]

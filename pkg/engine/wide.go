@@ -19,7 +19,10 @@ const minBinsPerPiece = 32
 // workers' bins copies them, and the values are those of one sequential read. It returns
 // nil when splitting does not apply.
 func (e *Engine) splitWide(ctx context.Context, r request, plan *query.Plan, t *schema.Table, ranges []span) ([]query.Statement, []span, error) {
-	if !e.opts.SplitWide || plan.Instant || plan.Limit > 0 || len(plan.Statements) == 0 || r.q.Format != query.FormatTimeSeries {
+	// Only statements that each read one partition in time order: a piece of a scan with
+	// ALLOW FILTERING, or of an IN over partitions, would read as much as the whole.
+	if !e.opts.SplitWide || !plan.SinglePartition || !plan.TimeFirstClustering || plan.Instant || plan.Limit > 0 ||
+		len(plan.Statements) == 0 || r.q.Format != query.FormatTimeSeries {
 		return nil, nil, nil
 	}
 	pieces := e.opts.MaxConcurrency / len(plan.Statements)

@@ -45,3 +45,20 @@ func TestSplitWideEqualsOneRead(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitWideOnlyForPartitionReads: a scan with ALLOW FILTERING is not split, since each
+// piece would scan the whole table again.
+func TestSplitWideOnlyForPartitionReads(t *testing.T) {
+	c := fixtureClient(t)
+	q := seedBuilder(map[string]any{
+		"interval": "15s", "allowFiltering": true,
+		"filters": []map[string]any{{"column": "metric_name", "op": "=", "values": []string{"m1"}}},
+	})
+	res := run(t, New(c, Options{MaxConcurrency: 8, SplitWide: true}), dataQuery("A", q, fixtureStart, fixtureEnd, 1000))
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	if executed := res.Frames[0].Meta.ExecutedQueryString; strings.Contains(executed, "pieces") {
+		t.Errorf("a filtering scan was split: %q", executed)
+	}
+}

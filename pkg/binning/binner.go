@@ -84,6 +84,9 @@ type Series struct {
 	dropped int64
 	nsk     int // percentile sketches created
 	cols    []colState
+	// seen marks, one bit per bin, the bins where a row came without any value (see Touch):
+	// the series exists there although no column counts a point. Nil until such a row.
+	seen []uint64
 }
 
 // colState holds the per-bin statistics of one column in struct-of-arrays
@@ -443,6 +446,27 @@ func (s *Series) Add(tMillis int64, col int, v float64) {
 	}
 }
 
+// Touch records a row of the series at tMillis that brought no value (every measured column
+// null). The series already exists from Binner.Series; Touch keeps which bins it was seen in,
+// so that bins exported to a cache and imported into a later window bring the series back
+// exactly when binning every row of that window would show it. Times outside [From, To) are
+// ignored.
+func (s *Series) Touch(tMillis int64) {
+	if tMillis < s.fromMs || tMillis >= s.toMs {
+		return
+	}
+	s.markSeen(int((tMillis - s.startMs) / s.wMs))
+}
+
+func (s *Series) markSeen(i int) {
+	if s.seen == nil {
+		s.seen = make([]uint64, (len(s.cols[0].n)+63)/64)
+	}
+	s.seen[i/64] |= 1 << (i % 64)
+}
+
+func bitSet(bits []uint64, i int) bool { return bits != nil && bits[i/64]&(1<<(i%64)) != 0 }
+
 // Merge adds the observations of o, built from an equal Spec, into b, as if
 // they had arrived after b's own (which decides ties of first and last).
 // o is consumed: its series and sketches may be moved into b, so it must not
@@ -464,6 +488,14 @@ func (b *Binner) Merge(o *Binner) error {
 		s.dropped += os.dropped
 		for ci := range s.cols {
 			s.cols[ci].merge(&os.cols[ci])
+		}
+		for i, w := range os.seen {
+			if w != 0 {
+				if s.seen == nil {
+					s.seen = make([]uint64, len(os.seen))
+				}
+				s.seen[i] |= w
+			}
 		}
 	}
 	o.series = map[string]*Series{}

@@ -28,6 +28,7 @@ type State struct {
 	outputs []Output
 	cols    []colState // arrays of length bins; sk is unused, sketches are encoded in enc
 	enc     [][][]byte // per column with percentiles, per bin: the encoded sketch, nil when empty
+	seen    []uint64   // per bin, one bit: a row without any value came there; nil when none
 	size    int64
 }
 
@@ -61,7 +62,8 @@ func (s *State) Size() int64 { return s.size }
 const stateOverhead = 256
 
 // Export copies the state of the bins that start in [fromMs, toMs) of every series with at
-// least one value there. fromMs and toMs must be bin edges within the bins of the window.
+// least one row there, counting rows that brought no value (Series.Touch): binning every row
+// shows such a series, with null values, so an import must bring it back. fromMs and toMs must be bin edges within the bins of the window.
 // Whether those bins are complete (every row of their span was added) is the caller's to
 // know: a bin cut by the window's edge holds only part of its span.
 func (b *Binner) Export(fromMs, toMs int64) ([]*State, error) {
@@ -81,7 +83,7 @@ func (b *Binner) Export(fromMs, toMs int64) ([]*State, error) {
 	var out []*State
 	for _, k := range keys {
 		s := b.series[k]
-		if !s.hasValues(i0, i1) {
+		if !s.hasValues(i0, i1) && !s.seenIn(i0, i1) {
 			continue
 		}
 		out = append(out, b.exportSeries(s, i0, i1))
@@ -95,6 +97,18 @@ func (s *Series) hasValues(i0, i1 int) bool {
 			if n > 0 {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func (s *Series) seenIn(i0, i1 int) bool {
+	if s.seen == nil {
+		return false
+	}
+	for i := i0; i < i1; i++ {
+		if bitSet(s.seen, i) {
+			return true
 		}
 	}
 	return false
@@ -148,6 +162,15 @@ func (b *Binner) exportSeries(s *Series, i0, i1 int) *State {
 			st.enc[ci] = enc
 		}
 	}
+	if s.seenIn(i0, i1) {
+		st.seen = make([]uint64, (n+63)/64)
+		for j := range n {
+			if bitSet(s.seen, i0+j) {
+				st.seen[j/64] |= 1 << (j % 64)
+			}
+		}
+		size += int64(8 * len(st.seen))
+	}
 	st.size = size
 	return st
 }
@@ -155,7 +178,8 @@ func (b *Binner) exportSeries(s *Series, i0, i1 int) *State {
 // Import merges st into the series of the same key (created with st's labels when absent),
 // as if st's observations arrived after those already there. Only bins that lie wholly
 // inside the window are taken: a bin cut by the window's edge would bring points from
-// outside it. It returns the series, or nil when st has no value in those bins.
+// outside it. It returns the series, or nil when st has no row in those bins (neither a
+// value nor a row without one).
 func (b *Binner) Import(st *State) (*Series, error) {
 	if st.wMs != b.wMs || (st.startMs-b.startMs)%b.wMs != 0 {
 		return nil, fmt.Errorf("cannot import bins of width %dms starting at %d into bins of width %dms starting at %d", st.wMs, st.startMs, b.wMs, b.startMs)
@@ -173,17 +197,27 @@ func (b *Binner) Import(st *State) (*Series, error) {
 	for hi > lo && (off+hi-1 >= b.nbins || b.startMs+int64(off+hi)*b.wMs > b.toMs) {
 		hi--
 	}
-	// A series exists because it has values in the window: bring none that would be empty.
-	hasValues := false
+	// A series exists because it has rows in the window, with values or not: bring none that
+	// had no row in the bins taken.
+	hasRows := false
 	for ci := range st.cols {
 		for _, n := range st.cols[ci].n[lo:hi] {
-			hasValues = hasValues || n > 0
+			hasRows = hasRows || n > 0
 		}
 	}
-	if !hasValues {
+	for j := lo; j < hi && !hasRows; j++ {
+		hasRows = bitSet(st.seen, j)
+	}
+	if !hasRows {
 		return nil, nil
 	}
 	s := b.Series(st.key, st.labels)
+	// Keep the rows without values too, so these bins exported again still bring the series.
+	for j := lo; j < hi; j++ {
+		if bitSet(st.seen, j) {
+			s.markSeen(off + j)
+		}
+	}
 	for ci := range s.cols {
 		c := &s.cols[ci]
 		o := st.cols[ci] // a copy: sk is filled below for the bins taken, st is not changed

@@ -186,3 +186,117 @@ func TestStateSizeGrowsWithBins(t *testing.T) {
 		t.Errorf("bins %d and %d, want 10 and 100", small[0].Bins(), big[0].Bins())
 	}
 }
+
+// TestExportImportKeepsSeriesWithoutValues: a series whose rows in the cached bins have no
+// value at all (every measured column null) is shown by binning every row, with nulls, so a
+// refresh from exported bins shows it too — and only when those rows lie in its window. The
+// refreshed binner is built from two merged binners and exported again, as a chain of
+// refreshes does.
+func TestExportImportKeepsSeriesWithoutValues(t *testing.T) {
+	var points []obs // col -1: a row without any value
+	for d := time.Duration(0); d < 3*time.Hour; d += 20 * time.Second {
+		points = append(points, obs{"a", ms(d), 0, float64(d / time.Second)})
+		if d >= 5*time.Minute && d < 20*time.Minute {
+			points = append(points, obs{"nulls", ms(d), -1, 0})
+			points = append(points, obs{"late", ms(d), -1, 0})
+		}
+		if d >= 140*time.Minute {
+			points = append(points, obs{"late", ms(d), 1, 2})
+		}
+	}
+	feed := func(b *Binner, p obs) {
+		if f, to := b.WindowMs(); p.ms < f || p.ms >= to {
+			return // the query reads only its window's rows
+		}
+		s := b.Series(p.series, map[string]string{"s": p.series})
+		if p.col < 0 {
+			s.Touch(p.ms)
+		} else {
+			s.Add(p.ms, p.col, p.v)
+		}
+	}
+	// refresh bins the points outside [lo, hi) of spec's window in two binners, merges them
+	// and imports states: what the engine does with a cache hit and parallel reads.
+	refresh := func(t *testing.T, spec Spec, states []*State, lo, hi int64) *Binner {
+		t.Helper()
+		b, other := mustNew(t, spec), mustNew(t, spec)
+		for i, p := range points {
+			if p.ms < lo || p.ms >= hi {
+				feed([]*Binner{b, other}[i%2], p)
+			}
+		}
+		if err := b.Merge(other); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range states {
+			if _, err := b.Import(st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b
+	}
+	cold := func(spec Spec) *Binner {
+		b := mustNew(t, spec)
+		for _, p := range points {
+			feed(b, p)
+		}
+		return b
+	}
+	keys := func(rs []SeriesResult) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Key)
+		}
+		return out
+	}
+
+	first := cold(stateSpec(t0, t0.Add(3*time.Hour)))
+	states, err := first.Export(ms(time.Minute), ms(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		from, to time.Duration
+		wantKeys []string
+	}{
+		{"rows without values inside the cached bins", 10 * time.Second, 2*time.Hour + 10*time.Second, []string{"a", "late", "nulls"}},
+		{"rows without values before the window", 30*time.Minute + 30*time.Second, 2*time.Hour + 30*time.Minute, []string{"a", "late"}},
+		{"rows without values cut by the window's start", 10*time.Minute + 30*time.Second, 2*time.Hour + 10*time.Minute, []string{"a", "late", "nulls"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := stateSpec(t0.Add(tt.from), t0.Add(tt.to))
+			fromMs, toMs := mustNew(t, spec).WindowMs()
+			lo, hi := ms(time.Minute), ms(2*time.Hour)
+			for lo < fromMs {
+				lo += time.Minute.Milliseconds()
+			}
+			for hi > toMs {
+				hi -= time.Minute.Milliseconds()
+			}
+			want := cold(spec).Results()
+			if diff := cmp.Diff(tt.wantKeys, keys(want)); diff != "" {
+				t.Fatalf("the cold binning's series are not what the case is about (-want +got):\n%s", diff)
+			}
+			warm := refresh(t, spec, states, lo, hi)
+			if diff := cmp.Diff(want, warm.Results()); diff != "" {
+				t.Fatalf("refresh from exported bins differs from binning every row (-cold +refresh):\n%s", diff)
+			}
+
+			// The next refresh takes its cached bins from this one.
+			again, err := warm.Export(lo, hi)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := stateSpec(t0.Add(tt.from+time.Minute), t0.Add(tt.to+time.Minute))
+			lo2 := lo
+			if f, _ := mustNew(t, next).WindowMs(); lo2 < f {
+				lo2 += time.Minute.Milliseconds()
+			}
+			if diff := cmp.Diff(cold(next).Results(), refresh(t, next, again, lo2, hi).Results()); diff != "" {
+				t.Errorf("second refresh differs from binning every row (-cold +refresh):\n%s", diff)
+			}
+		})
+	}
+}

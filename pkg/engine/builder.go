@@ -130,10 +130,16 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 				}
 				s.bin = b.Series(s.key, s.labels)
 			}
+			counted := false
 			for i, v := range vals {
-				if ok[i] {
+				if ok[i] && v == v { // Add ignores NaN
 					s.bin.Add(ms, i, v)
+					counted = true
 				}
+			}
+			if !counted {
+				// The row shows the series (with nulls); the bin cache must know it was here.
+				s.bin.Touch(ms)
 			}
 			if n := s.bin.Sketches(); n != s.sketches {
 				if err := mem.sketches(n - s.sketches); err != nil {

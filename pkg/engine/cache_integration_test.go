@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -251,6 +252,78 @@ func totalRows(t *testing.T, res backend.DataResponse) int64 {
 	}
 	t.Fatalf("no rows read notice in %v", noticesOf(res.Frames))
 	return 0
+}
+
+// TestCacheRefreshKeepsSeriesWithOnlyNulls: a series whose only rows inside the cached bins
+// have no value at all (p99 and mean null) is shown by a cold query, with null values; a
+// refresh that takes those bins from the cache must show it too, and drop it once its rows
+// have left the window.
+func TestCacheRefreshKeepsSeriesWithOnlyNulls(t *testing.T) {
+	c := cacheClient(t)
+	ctx := context.Background()
+	now := cacheNow.Add(30 * 24 * time.Hour) // away from the other tests' rows
+	insert := `INSERT INTO engine_cache_test.raw_timer_with_interval (environment, application, metric_name, metric_timestamp, p99, mean) VALUES ('nulls', 'api', ?, ?, ?, ?)`
+	var vals, nulls [][]any
+	for ts := now.Add(-3 * time.Hour); ts.Before(now.Add(10 * time.Minute)); ts = ts.Add(10 * time.Second) {
+		vals = append(vals, []any{"with_values", ts, float32(ts.Unix() % 97), float32(ts.Unix() % 13)})
+		// Rows only in the older part of the window, every measured column null.
+		if ts.After(now.Add(-100*time.Minute)) && ts.Before(now.Add(-80*time.Minute)) {
+			nulls = append(nulls, []any{"only_nulls", ts, nil, nil})
+		}
+	}
+	for _, batch := range [][][]any{vals, nulls} {
+		for len(batch) > 0 {
+			n := min(len(batch), 100)
+			if err := c.ExecBatch(ctx, insert, batch[:n]); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[n:]
+		}
+	}
+	builder := map[string]any{
+		"queryType": "builder", "keyspace": cacheKeyspace, "table": "raw_timer_with_interval",
+		"timeColumn": "metric_timestamp", "valueColumns": []string{"p99", "mean"},
+		"filters": []map[string]any{
+			{"column": "environment", "op": "=", "values": []string{"nulls"}},
+			{"column": "application", "op": "=", "values": []string{"api"}},
+			{"column": "metric_name", "op": "IN", "values": []string{"with_values", "only_nulls"}},
+		},
+		"aggregations": []string{"avg", "max", "p95"}, "interval": "1m", "fill": "null",
+	}
+	raw := map[string]any{
+		"queryType": "cql", "format": "time_series", "binning": true, "interval": "1m",
+		"aggregations": []string{"avg", "last"},
+		"rawCql": `SELECT metric_name, metric_timestamp, p99, mean FROM engine_cache_test.raw_timer_with_interval
+			WHERE environment = 'nulls' AND application = 'api' AND metric_name IN ('with_values', 'only_nulls') AND $__timeFilter(metric_timestamp)`,
+	}
+	for _, p := range []struct {
+		name string
+		q    map[string]any
+	}{{"builder", builder}, {"raw CQL", raw}} {
+		t.Run(p.name, func(t *testing.T) {
+			clock := now
+			warm := New(c, Options{Cache: bincache.New(16 << 20), LateWindow: time.Minute, Now: func() time.Time { return clock }, SplitWide: true})
+			cold := New(c, Options{})
+			// Each step moves the window on; in the last the null rows have left it.
+			for i, d := range []time.Duration{0, 10 * time.Second, 70 * time.Second, 40 * time.Minute} {
+				clock = clock.Add(d)
+				from, to := clock.Add(-2*time.Hour), clock
+				coldRes := run(t, cold, dataQuery("A", p.q, from, to, 200))
+				warmRes := run(t, warm, dataQuery("A", p.q, from, to, 200))
+				coldFrames := frameData(t, coldRes)
+				if diff := cmp.Diff(coldFrames, frameData(t, warmRes)); diff != "" {
+					t.Fatalf("step %d: refresh differs from a cold query (-cold +refresh):\n%s", i, diff)
+				}
+				wantNulls := i < 3
+				if got := strings.Contains(fmt.Sprint(coldFrames), "only_nulls"); got != wantNulls {
+					t.Fatalf("step %d: cold query shows the series of nulls: %v, want %v", i, got, wantNulls)
+				}
+				if bins, _ := cacheUse(t, warmRes); (bins > 0) != (i > 0) {
+					t.Errorf("step %d: %d bins from the cache", i, bins)
+				}
+			}
+		})
+	}
 }
 
 // TestCacheOptOut: cache false in the query reads the whole range every time, and the cache

@@ -25,8 +25,13 @@ type bucketReads struct {
 	plan *query.Plan
 	// labels maps a bucket column value (as printed) to its bucket's label.
 	labels map[string]string
-	mu     sync.Mutex
-	runs   []*bucketRun
+	// planned is the statements the query means to run: the plan's, or those of the ranges a
+	// cache refresh or a split of the range reads instead (see reading).
+	planned int
+	// fromCache is set when the bin cache answers the rest of the range.
+	fromCache bool
+	mu        sync.Mutex
+	runs      []*bucketRun
 }
 
 type bucketRun struct {
@@ -38,11 +43,7 @@ type bucketRun struct {
 // returned bucketReads. The copy lives for one query.
 func (e *Engine) readingBuckets(plan *query.Plan) (*Engine, *bucketReads) {
 	br := &bucketReads{plan: plan, labels: map[string]string{}}
-	for _, st := range plan.Statements {
-		if plan.BucketArg < len(st.Args) {
-			br.labels[fmt.Sprint(st.Args[plan.BucketArg])] = st.Bucket
-		}
-	}
+	br.reading(plan.Statements, false)
 	c := *e
 	inner := e.query
 	c.query = func(ctx context.Context, cql string, args []any, o cassandra.QueryOptions) rows {
@@ -60,6 +61,22 @@ func (e *Engine) readingBuckets(plan *query.Plan) (*Engine, *bucketReads) {
 		return &countedRows{rows: inner(ctx, cql, args, o), run: run}
 	}
 	return &c, br
+}
+
+// reading sets the statements the query runs in place of the plan's (a cache refresh reads
+// only the bins the cache lacks, a split reads the range by pieces), so that the notice
+// compares the statements run with these; fromCache says the cache gave the other bins.
+// Nothing on a nil bucketReads.
+func (br *bucketReads) reading(stmts []query.Statement, fromCache bool) {
+	if br == nil {
+		return
+	}
+	br.planned, br.fromCache = len(stmts), fromCache
+	for _, st := range stmts {
+		if br.plan.BucketArg < len(st.Args) {
+			br.labels[fmt.Sprint(st.Args[br.plan.BucketArg])] = st.Bucket
+		}
+	}
 }
 
 // countedRows counts the rows a statement gave; each statement is read by one worker.
@@ -97,10 +114,16 @@ func (br *bucketReads) notice(maxConcurrency int) string {
 	}
 	sort.Strings(empty)
 	p := br.plan
+	if len(br.runs) == 0 && br.fromCache {
+		return fmt.Sprintf("Every bin from the bin cache: no %s bucket of %q read.", granularityOf(p), p.BucketColumn)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Read %d %s buckets of %q with %d statements, at most %d at once", len(buckets), granularityOf(p), p.BucketColumn, len(br.runs), min(maxConcurrency, max(len(br.runs), 1)))
-	if n := len(p.Statements) - len(br.runs); n > 0 {
+	if n := br.planned - len(br.runs); n > 0 {
 		fmt.Fprintf(&b, " (%d more not read: the scan stopped early)", n)
+	}
+	if br.fromCache {
+		b.WriteString("; the other bins from the bin cache")
 	}
 	emptyRuns := 0
 	for _, n := range emptyBuckets {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 )
 
 // mondayOf is the Monday (UTC) of t's ISO week, computed here without the planner's code.
@@ -177,5 +179,76 @@ func TestDayBucketsEqualOnePartition(t *testing.T) {
 	want := `the time range touches 3 day buckets; with 2 partition key value combinations that is 6 statements, more than the limit of 5 (maxBucketStatements in the data source settings)`
 	if res.Error == nil || !strings.Contains(res.Error.Error(), want) || res.ErrorSource != backend.ErrorSourceDownstream {
 		t.Errorf("over the limit: error %v (source %q), want it to say %q", res.Error, res.ErrorSource, want)
+	}
+}
+
+// TestBucketNoticeAfterPartialRead: a refresh that takes most bins from the bin cache, alone
+// or with the range read by pieces, runs only the statements of the range it reads. The
+// bucket notice counts those and says the other bins came from the cache; it must not call
+// the plan's other statements "not read: the scan stopped early". The bins are a cold
+// query's.
+func TestBucketNoticeAfterPartialRead(t *testing.T) {
+	c := tsClient(t)
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	rows := tsRows(start, 600, 10*time.Minute+3*time.Second, time.Millisecond)
+	writeRows(t, c, "cache_by_day",
+		`CREATE TABLE `+tsKeyspace+`.cache_by_day (sensor text, day date, t timestamp, v double, PRIMARY KEY ((sensor, day), t))`,
+		`INSERT INTO `+tsKeyspace+`.cache_by_day (sensor, day, t, v) VALUES (?, ?, ?, ?)`,
+		rows, func(_ int, r tsRow) []any { return []any{r.sensor, r.t.Truncate(24 * time.Hour), r.t, r.v} })
+	q := map[string]any{
+		"queryType": "builder", "keyspace": tsKeyspace, "table": "cache_by_day", "timeColumn": "t", "valueColumns": []string{"v"},
+		"filters":      []map[string]any{{"column": "sensor", "op": "IN", "values": tsSensors}},
+		"bucketColumn": "day", "bucketGranularity": "day",
+		"aggregations": []string{"sum", "count", "max"}, "interval": "1m", "fill": "none",
+	}
+	executed := func(res backend.DataResponse) string {
+		for _, f := range res.Frames {
+			if f.Meta != nil && f.Meta.ExecutedQueryString != "" {
+				return f.Meta.ExecutedQueryString
+			}
+		}
+		return ""
+	}
+	for _, tt := range []struct {
+		name  string
+		split bool
+		// The refresh reads the last 2h05m, inside one day: one statement per sensor, or per
+		// sensor and piece.
+		wantRefresh string
+	}{
+		{"refresh", false, `Read 1 day buckets of "day" with 2 statements, at most 2 at once; the other bins from the bin cache`},
+		{"refresh read by pieces", true, `Read 1 day buckets of "day" with 4 statements, at most 4 at once; the other bins from the bin cache`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := start.Add(3*24*time.Hour + 12*time.Hour)
+			warm := New(c, Options{Cache: bincache.New(16 << 20), LateWindow: 5 * time.Minute, Now: func() time.Time { return clock },
+				SplitWide: tt.split, MaxConcurrency: 16})
+			cold := New(c, Options{})
+			for step, d := range []time.Duration{0, 2 * time.Hour, 0} {
+				clock = clock.Add(d)
+				from, to := clock.Add(-3*24*time.Hour), clock
+				res := run(t, warm, dataQuery("A", q, from, to, 200))
+				if diff := cmp.Diff(engineBins(t, run(t, cold, dataQuery("A", q, from, to, 200))), engineBins(t, res)); diff != "" {
+					t.Fatalf("step %d: bins differ from a cold query (-cold +refresh):\n%s", step, diff)
+				}
+				n := bucketNoticesOf(res)
+				if strings.Contains(n, "not read") {
+					t.Errorf("step %d: the notice says statements were not read:\n%s", step, n)
+				}
+				switch step {
+				case 0: // the whole window: 4 days, 2 sensors
+					if !strings.Contains(n, `Read 4 day buckets of "day"`) || strings.Contains(n, "bin cache") {
+						t.Errorf("first query, notices:\n%s\nwant 4 day buckets read and no bins from the cache", n)
+					}
+				case 1:
+					if !strings.Contains(n, tt.wantRefresh) {
+						t.Errorf("refresh, notices:\n%s\nwant one to read %q", n, tt.wantRefresh)
+					}
+					if tt.split && !strings.Contains(executed(res), "read in 2 pieces, 4 statements") {
+						t.Errorf("the refresh was not read by pieces; executed:\n%s", executed(res))
+					}
+				}
+			}
+		})
 	}
 }

@@ -22,9 +22,9 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
+	var reads *bucketReads
 	if plan.BucketColumn != "" {
 		// Each bucket's statement counts its rows, for the notice (see buckets.go).
-		var reads *bucketReads
 		e, reads = e.readingBuckets(plan)
 		defer func() { e.finishBuckets(&res, reads, r.q.Format) }()
 	}
@@ -58,6 +58,8 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		stmts = split
 		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", len(pieces), len(stmts))
 	}
+	// The bucket notice counts the statements this query runs, not the whole window's plan.
+	reads.reading(stmts, rf.partial())
 	scan := func(newReader readerFactory) (int64, error) {
 		return e.scanAll(ctx, stmts, plan.Limit, newReader)
 	}

@@ -203,7 +203,10 @@ func (s Settings) Validate() error {
 		} else if p, perr := strconv.Atoi(port); perr != nil || p < 1 || p > 65535 {
 			return &SettingsError{Field: "hosts", Msg: fmt.Sprintf("%q has an invalid port", h)}
 		}
-		if host == "" || strings.ContainsAny(host, " /") {
+		// The host must come back whole from host:port, as the driver will split it (a stray
+		// bracket, for one, does not).
+		back, _, jerr := net.SplitHostPort(net.JoinHostPort(host, "9042"))
+		if host == "" || strings.ContainsAny(host, " /") || jerr != nil || back != host {
 			return &SettingsError{Field: "hosts", Msg: fmt.Sprintf("%q is not a host name or IP address", h)}
 		}
 	}

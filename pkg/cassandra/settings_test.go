@@ -49,6 +49,8 @@ func TestLoadSettings(t *testing.T) {
 		{name: "port not a number", json: `{"hosts":["h"],"port":"abc"}`, wantErr: `"port"`},
 		{name: "port fractional", json: `{"hosts":["h"],"port":90.5}`, wantErr: `"port"`},
 		{name: "host with bad port", json: `{"hosts":["h:99999"]}`, wantErr: `"hosts"`},
+		{name: "host with a stray bracket", json: `{"hosts":["]"]}`, wantErr: `"hosts"`},
+		{name: "unclosed IPv6 bracket", json: `{"hosts":["[::1"]}`, wantErr: `"hosts"`},
 		{name: "bad consistency", json: `{"hosts":["h"],"consistency":"MOST"}`, wantErr: `"consistency"`},
 		{name: "bad timeout", json: `{"hosts":["h"],"queryTimeout":"soon"}`, wantErr: `"queryTimeout"`},
 		{name: "negative page size", json: `{"hosts":["h"],"pageSize":-1}`, wantErr: `"pageSize"`},

@@ -98,13 +98,19 @@ interface RunResult {
   query: CassandraQuery;
   state?: string;
   error?: string;
-  frames?: Array<{ name?: string; length: number; fields: Array<{ name: string; type: string; nonNull: number }> }>;
+  frames?: Array<{
+    name?: string;
+    length: number;
+    notices: string[];
+    fields: Array<{ name: string; type: string; nonNull: number }>;
+  }>;
 }
 
 function summarize(frames: DataFrame[]): RunResult['frames'] {
   return frames.map((f) => ({
     name: f.name,
     length: f.length,
+    notices: (f.meta?.notices ?? []).map((n) => n.text),
     fields: f.fields.map((field) => ({
       name: field.name,
       type: field.type,

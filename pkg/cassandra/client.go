@@ -188,6 +188,11 @@ func classifyConnectError(err error, s Settings) error {
 	case !s.UsesTLS() && strings.Contains(msg, "connection reset by peer"):
 		// What a node that requires client encryption does to a plaintext handshake.
 		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("Cassandra at %s closed the connection at once: if the node requires client encryption, enable TLS and set its CA certificate", hosts), Err: err}
+	case s.UsesTLS() && s.TLS.ClientCert == "" && closedAtStartup(msg):
+		// A node that requires a client certificate ends a handshake without one: with TLS 1.3
+		// the client learns it on its first read, as a "certificate required" alert or, as often,
+		// as a connection closed before start-up answered.
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("Cassandra at %s closed the TLS connection before start-up: it likely requires a client certificate: set the client certificate and its key", hosts), Err: err}
 	case errors.As(err, &netErr) && netErr.Timeout(), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "timed out"):
 		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("connecting to %s timed out after %s: check that the hosts and ports are reachable, or raise the connect timeout", hosts, s.ConnectTimeout.Std()), Err: err}
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "no connections were made"),
@@ -195,6 +200,13 @@ func classifyConnectError(err error, s Settings) error {
 		return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot reach Cassandra at %s: check the hosts, the ports and that Cassandra is running", hosts), Err: err}
 	}
 	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("cannot connect to Cassandra at %s", hosts), Err: err}
+}
+
+// closedAtStartup tells the driver's errors for a connection that ended before the node
+// answered the start-up request.
+func closedAtStartup(msg string) bool {
+	return strings.Contains(msg, "no response to connection startup") || strings.Contains(msg, "connection reset by peer") ||
+		strings.Contains(msg, "EOF") || strings.Contains(msg, "broken pipe")
 }
 
 // tlsAdvice says which part of the TLS setup to change: each failure has its own fix.

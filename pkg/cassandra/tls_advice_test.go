@@ -37,6 +37,8 @@ func TestTLSFailuresGetTheirOwnAdvice(t *testing.T) {
 			"the certificate of Cassandra at 127.0.2.1:9142 is not valid for the host address: set the server name to a name the certificate holds, or leave it empty to check the host address"},
 		{"no client certificate", s, errors.New("remote error: tls: certificate required"), KindTLS,
 			"Cassandra at 127.0.2.1:9142 requires a client certificate: set the client certificate and its key"},
+		{"no client certificate, connection closed at start-up", s, wrap(errors.New("gocql: no response to connection startup within timeout")), KindTLS,
+			"Cassandra at 127.0.2.1:9142 closed the TLS connection before start-up: it likely requires a client certificate: set the client certificate and its key"},
 		{"client certificate refused", s, errors.New("remote error: tls: bad certificate"), KindTLS,
 			"Cassandra at 127.0.2.1:9142 refused the client certificate: use one signed by a CA the node trusts"},
 		{"plaintext node", s, wrap(tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), KindTLS,

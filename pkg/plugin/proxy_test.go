@@ -209,10 +209,10 @@ func proxiedDatasource(t *testing.T, ctx context.Context, enabled bool) (*Dataso
 	return ds, s
 }
 
-// TestSecureSocksProxyCarriesQueries connects through a local SOCKS5 proxy as Grafana's private
+// TestSocksProxyCarriesQueries connects through a local SOCKS5 proxy as Grafana's private
 // data source connect does: the health check, a query and a resource call reach the local
 // Cassandra, and the proxy saw each connection, authenticated as the data source.
-func TestSecureSocksProxyCarriesQueries(t *testing.T) {
+func TestSocksProxyCarriesQueries(t *testing.T) {
 	hosts := cassandratest.Hosts(t)
 	// The data source's UID is the proxy user unless jsonData names one (the SDK's rule).
 	px := startSocks(t, "cassandra-test", proxyPassword, false)
@@ -259,9 +259,9 @@ func TestSecureSocksProxyCarriesQueries(t *testing.T) {
 	}
 }
 
-// TestSecureSocksProxyFailures: each way the proxy path fails gets a health message saying
+// TestSocksProxyFailures: each way the proxy path fails gets a health message saying
 // what to change, without the proxy password; with the switch off, the proxy sees nothing.
-func TestSecureSocksProxyFailures(t *testing.T) {
+func TestSocksProxyFailures(t *testing.T) {
 	cassandratest.Hosts(t)
 	refusing := startSocks(t, "", "", true)
 	strict := startSocks(t, "cassandra-test", "another-password", false)

@@ -429,6 +429,22 @@ async function readJson(page, testId) {
   return JSON.parse(await page.getByTestId(testId).innerText());
 }
 
+/** Waits until the dev page shows the result of a run of exactly this query (a real server's answer). */
+function waitForRun(page, query, timeout = 20_000) {
+  return page.waitForFunction(
+    (q) => {
+      const text = document.querySelector('[data-testid="query-result"]').textContent;
+      if (!text.startsWith('{')) {
+        return false;
+      }
+      const r = JSON.parse(text);
+      return JSON.stringify(r.query) === q && r.state !== undefined;
+    },
+    JSON.stringify(query),
+    { timeout }
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The checks.
 
@@ -623,18 +639,7 @@ async function checks(context, page, pageUrl, results) {
 
   await check('the editor query runs through DataSourceWithBackend.query with data', async () => {
     const query = await readJson(page, 'query-json');
-    await page.waitForFunction(
-      (q) => {
-        const text = document.querySelector('[data-testid="query-result"]').textContent;
-        if (!text.startsWith('{')) {
-          return false;
-        }
-        const r = JSON.parse(text);
-        return JSON.stringify(r.query) === q && r.state !== undefined;
-      },
-      JSON.stringify(query),
-      { timeout: 20_000 }
-    );
+    await waitForRun(page, query);
     const result = await readJson(page, 'query-result');
     assert(!result.error, `query error: ${result.error}`);
     assertEqual(result.state, 'Done', 'query state');
@@ -761,18 +766,7 @@ async function checks(context, page, pageUrl, results) {
         `the bucket column is no filter: ${JSON.stringify(query.filters)}`
       );
       // The builder runs the query on each change, as in a panel.
-      await page.waitForFunction(
-        (q) => {
-          const text = document.querySelector('[data-testid="query-result"]').textContent;
-          if (!text.startsWith('{')) {
-            return false;
-          }
-          const r = JSON.parse(text);
-          return JSON.stringify(r.query) === q && r.state !== undefined;
-        },
-        JSON.stringify(query),
-        { timeout: 30_000 }
-      );
+      await waitForRun(page, query, 30_000);
       const result = await readJson(page, 'query-result');
       assert(!result.error, `query error: ${result.error}`);
       assertEqual(result.frames.length, 1, 'frames (one series)');

@@ -250,8 +250,10 @@ func classifyQueryError(ctx context.Context, err error) error {
 	var re gocql.RequestError
 	if errors.As(err, &re) {
 		switch re.Code() {
-		case gocql.ErrCodeReadTimeout, gocql.ErrCodeWriteTimeout:
+		case gocql.ErrCodeReadTimeout:
 			return &Error{Kind: KindTimeout, Msg: "Cassandra timed out reading the data: narrow the time range or the filters", Err: err}
+		case gocql.ErrCodeWriteTimeout:
+			return &Error{Kind: KindTimeout, Msg: "Cassandra timed out writing: the replicas did not acknowledge in time", Err: err}
 		case gocql.ErrCodeCredentials, gocql.ErrCodeUnauthorized:
 			return &Error{Kind: KindAuth, Msg: "Cassandra refused access", Err: err}
 		}

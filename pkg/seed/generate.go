@@ -204,7 +204,7 @@ func Generate(ctx context.Context, c *cassandra.Client, opts Options) (Stats, er
 				if ctx.Err() != nil {
 					continue // drain so the producer never blocks
 				}
-				if err := c.ExecBatch(ctx, b.cql, b.rows); err != nil {
+				if err := execRetrying(ctx, c, b); err != nil {
 					fail(fmt.Errorf("writing demo data: %w", err))
 					continue
 				}
@@ -272,4 +272,36 @@ produce:
 			st.Rows, st.Partitions, o.Keyspace, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
 	}
 	return st, firstErr
+}
+
+// writeAttempts bounds the tries of one batch. A busy node may not acknowledge a write in time;
+// the batch writes fixed values, so writing it again is safe.
+const writeAttempts = 5
+
+// batchWriter is what execRetrying needs of a session.
+type batchWriter interface {
+	ExecBatch(ctx context.Context, cql string, rows [][]any) error
+}
+
+// retryPause is the pause before the given retry; a variable so tests need not wait.
+var retryPause = func(attempt int) time.Duration { return time.Duration(attempt) * time.Second }
+
+// execRetrying writes one batch, trying again after a pause when Cassandra timed out.
+func execRetrying(ctx context.Context, c batchWriter, b batch) error {
+	var err error
+	for attempt := 1; attempt <= writeAttempts; attempt++ {
+		if err = c.ExecBatch(ctx, b.cql, b.rows); err == nil {
+			return nil
+		}
+		var ce *cassandra.Error
+		if !errors.As(err, &ce) || ce.Kind != cassandra.KindTimeout || ctx.Err() != nil || attempt == writeAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(retryPause(attempt)):
+		}
+	}
+	return err
 }

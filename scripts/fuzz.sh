@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target of the project for a bounded time: FUZZ_SECONDS in all (default 120),
 # split evenly between the targets, one worker each (the machine has two cores). Prints the
-# executions of each target and fails on the first crash, leaving the failing input under the
-# package's testdata/fuzz/ for `go test` to replay.
+# executions of each target and fails when a target finds an input that fails, leaving that input
+# under the package's testdata/fuzz/ for `go test` to replay.
 #
 #   scripts/fuzz.sh            # two minutes over all targets
 #   FUZZ_SECONDS=600 scripts/fuzz.sh
@@ -32,12 +32,28 @@ for pkg in $packages; do
   go test -count=1 -run '^$' "$pkg" >/dev/null
 done
 
+# Go 1.26's fuzz coordinator can end a run whose -fuzztime expires while a worker is busy with a
+# bare "context deadline exceeded" and no failing input (go.dev/issue/75804, fixed in Go 1.27):
+# more likely on a loaded machine. That ending is not a finding; a finding writes its input.
+deadline_race() {
+  ! grep -q 'Failing input written to' "$1" &&
+    [ "$(grep -E -- '^\s+\S' "$1" | grep -v -E '^\s+(context deadline exceeded|To re-run:)' | grep -c -E '^\s+')" = 0 ] &&
+    grep -q -E '^\s+context deadline exceeded$' "$1"
+}
+
+fuzz_one() {
+  go test -run '^$' -fuzz "^$2\$" -fuzztime "${per}s" -parallel 1 "$1" >"$3" 2>&1
+}
+
 failed=0
 summary=""
 for t in "${targets[@]}"; do
   read -r pkg name <<<"$t"
   log=$(mktemp)
-  if go test -run '^$' -fuzz "^${name}\$" -fuzztime "${per}s" -parallel 1 "$pkg" >"$log" 2>&1; then
+  if fuzz_one "$pkg" "$name" "$log"; then
+    status=ok
+  elif deadline_race "$log" && { fuzz_one "$pkg" "$name" "$log" || deadline_race "$log"; }; then
+    # Tried again once: a second bare deadline ending is the same race, not a finding.
     status=ok
   else
     status=FAIL

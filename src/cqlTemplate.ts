@@ -63,10 +63,14 @@ const asText = (value: unknown) => (Array.isArray(value) ? value.map(String).joi
 
 // Formats whose meaning is "each value quoted": written with CQL's quoting (`'` doubled), since
 // Grafana's singlequote/doublequote escape with a backslash, which CQL does not know.
+const eachQuoted =
+  (quote: (text: string) => string) =>
+  (v: unknown): string =>
+    (Array.isArray(v) ? v : [v]).map((x) => quote(String(x ?? ''))).join(',');
 const QUOTING_FORMATS: Record<string, (value: unknown) => string> = {
-  sqlstring: (v) => (Array.isArray(v) ? v : [v]).map((x) => quoteLiteral(String(x ?? ''))).join(','),
-  singlequote: (v) => (Array.isArray(v) ? v : [v]).map((x) => quoteLiteral(String(x ?? ''))).join(','),
-  doublequote: (v) => (Array.isArray(v) ? v : [v]).map((x) => `"${String(x ?? '').replace(/"/g, '""')}"`).join(','),
+  sqlstring: eachQuoted(quoteLiteral),
+  singlequote: eachQuoted(quoteLiteral),
+  doublequote: eachQuoted((x) => `"${x.replace(/"/g, '""')}"`),
 };
 
 // `open` is text from an unterminated literal to the end: left as written for the backend's guard

@@ -630,6 +630,13 @@ async function checks(context, page, pageUrl, results) {
     for (const [key, value] of Object.entries(expected)) {
       assertEqual(query[key], value, `query.${key}`);
     }
+    // The preview comes from the server's builder: wait for its answer to this query (the attribute
+    // is set only once the answer for the current query is in), then read it.
+    await page
+      .waitForFunction(() => document.querySelector('[data-testid="cql-preview"]')?.dataset.executed, null, {
+        timeout: 20_000,
+      })
+      .catch(() => {});
     const preview = await editor.getByTestId('cql-preview').innerText();
     assert(
       preview.includes('FROM "metric_data"."raw_timer_with_interval"') && preview.includes('"metric_name" = '),

@@ -70,6 +70,8 @@ export interface CassandraQuery extends DataQuery {
   instant?: boolean;
   /** Display name template, e.g. `{{environment}}/{{metric_name}} {{measure}} {{aggregation}}`. */
   alias?: string;
+  /** false reads a binned query's whole range on every refresh; absent means the bin cache is used. */
+  cache?: boolean;
 
   // CQL
   rawCql?: string;
@@ -145,6 +147,8 @@ export interface CassandraOptions extends DataSourceJsonData {
   /** Memory of the data source's cache of closed bins, in MiB. */
   binCacheMiB?: number;
   disableBinCache?: boolean;
+  /** Read each partition of a binned query with one statement instead of bin-aligned pieces. */
+  disableWideSplit?: boolean;
   /** Duration string, e.g. '5m': how long after their time rows may still arrive. */
   lateDataWindow?: string;
   /** Connect through Grafana's secure socks proxy (private data source connect). */

@@ -170,7 +170,7 @@ describe('ConfigEditor', () => {
     expect(screen.getByText('Certificate verification is off')).toBeInTheDocument();
   });
 
-  it('writes the memory budget, bucket statement limit and bin cache settings to jsonData', () => {
+  it('writes the memory budget, bucket statement limit, bin cache and wide-partition settings to jsonData', () => {
     const { latest } = renderEditor(settings());
     expect(screen.getByLabelText(label('Query memory'))).toHaveAttribute('placeholder', '256');
     expect(screen.getByLabelText(label('Bin cache'))).toHaveAttribute('placeholder', '256');
@@ -181,6 +181,7 @@ describe('ConfigEditor', () => {
     fireEvent.change(screen.getByLabelText(label('Bin cache')), { target: { value: '64' } });
     fireEvent.change(screen.getByLabelText(label('Late data window')), { target: { value: '10m' } });
     fireEvent.click(screen.getByLabelText(label('Turn off the bin cache')));
+    fireEvent.click(screen.getByLabelText(label('Read partitions in one piece')));
     expect(latest().jsonData).toEqual({
       hosts: ['10.0.0.1'],
       maxQueryMemoryMiB: 512,
@@ -188,14 +189,17 @@ describe('ConfigEditor', () => {
       binCacheMiB: 64,
       lateDataWindow: '10m',
       disableBinCache: true,
+      disableWideSplit: true,
     });
     // Cleared fields go back to the defaults: the key is dropped, not stored as 0 or ''.
     fireEvent.change(screen.getByLabelText(label('Query memory')), { target: { value: '' } });
     fireEvent.change(screen.getByLabelText(label('Late data window')), { target: { value: '' } });
     fireEvent.click(screen.getByLabelText(label('Turn off the bin cache')));
+    fireEvent.click(screen.getByLabelText(label('Read partitions in one piece')));
     expect(latest().jsonData.maxQueryMemoryMiB).toBeUndefined();
     expect(latest().jsonData.lateDataWindow).toBeUndefined();
     expect(latest().jsonData.disableBinCache).toBeUndefined();
+    expect(latest().jsonData.disableWideSplit).toBeUndefined();
   });
 
   it('flags a bad late data window and a memory budget of 0 next to their fields', () => {

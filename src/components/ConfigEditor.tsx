@@ -185,6 +185,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     binCacheMiB: useId(),
     lateDataWindow: useId(),
     disableBinCache: useId(),
+    disableWideSplit: useId(),
     tlsEnabled: useId(),
     skipVerify: useId(),
     serverName: useId(),
@@ -447,6 +448,17 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             id={ids.disableBinCache}
             value={Boolean(jsonData.disableBinCache)}
             onChange={(e) => setJson({ disableBinCache: e.currentTarget.checked || undefined })}
+          />
+        </Field>
+        <Field
+          label="Read partitions in one piece"
+          description="Read each partition of a binned query with one statement. By default a long range over few partitions is read as bin-aligned pieces in parallel (same answer, faster)"
+          htmlFor={ids.disableWideSplit}
+        >
+          <Switch
+            id={ids.disableWideSplit}
+            value={Boolean(jsonData.disableWideSplit)}
+            onChange={(e) => setJson({ disableWideSplit: e.currentTarget.checked || undefined })}
           />
         </Field>
         {/* Private data source connect: only when Grafana runs the secure socks proxy. */}

@@ -22,6 +22,7 @@ import { formatCql } from './cql/format';
 import { CQL_LANGUAGE_ID, MACROS, registerCqlLanguage } from './cql/language';
 import { locateCassandraError } from './cql/markers';
 import { AggregationEditor } from './queryBuilder/AggregationEditor';
+import { CacheSwitch } from './queryBuilder/CacheSwitch';
 import { IntervalFillEditor } from './queryBuilder/IntervalFillEditor';
 
 export { MACROS } from './cql/language';
@@ -238,6 +239,7 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
             onChange={onChange}
           />
         )}
+        {query.binning && <CacheSwitch cache={query.cache} onChange={onChange} />}
         <Button
           variant="secondary"
           fill="text"

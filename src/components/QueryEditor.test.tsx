@@ -49,6 +49,9 @@ async function renderEditor(initial: CassandraQuery, jsonData = {}) {
 
 const field = (name: string) => screen.getByLabelText(name);
 
+/** A change asks the server for a new CQL preview: let its answer land inside act(). */
+const previewAnswered = () => act(async () => {});
+
 const complete: CassandraQuery = {
   refId: 'A',
   queryType: 'builder',
@@ -217,6 +220,7 @@ describe('QueryEditor builder', () => {
     fireEvent.keyDown(limit, { key: 'Enter' });
     fireEvent.blur(limit);
     expect(latest().limit).toBe(250);
+    await previewAnswered();
   });
 
   it('rejects a limit that is not a positive whole number', async () => {
@@ -235,6 +239,25 @@ describe('QueryEditor builder', () => {
     fireEvent.click(field('Allow filtering'));
     expect(latest().allowFiltering).toBe(true);
     expect(onRunQuery).toHaveBeenCalledTimes(2);
+    await previewAnswered();
+  });
+
+  it('turns the bin cache off for one query and back on', async () => {
+    const { latest } = await renderEditor(complete);
+    expect(field('Bin cache')).toBeChecked();
+    fireEvent.click(field('Bin cache'));
+    expect(latest().cache).toBe(false);
+    expect(field('Bin cache')).not.toBeChecked();
+    fireEvent.click(field('Bin cache'));
+    expect(latest()).not.toHaveProperty('cache', false);
+    expect(latest().cache).toBeUndefined();
+    await previewAnswered();
+  });
+
+  it('shows the bin cache as unused for instant queries and queries with a limit', async () => {
+    await renderEditor({ ...complete, instant: true });
+    expect(field('Bin cache')).toBeDisabled();
+    expect(field('Bin cache')).not.toBeChecked();
   });
 
   it('accepts a custom interval and refuses nonsense', async () => {
@@ -254,6 +277,7 @@ describe('QueryEditor builder', () => {
     fireEvent.change(input, { target: { value: '-1.5' } });
     fireEvent.blur(input);
     expect(latest().fillValue).toBe(-1.5);
+    await previewAnswered();
   });
 
   it('picks aggregations', async () => {
@@ -270,6 +294,7 @@ describe('QueryEditor builder', () => {
     );
     expect(latest().filters).toEqual([]);
     expect(onRunQuery).toHaveBeenCalled();
+    await previewAnswered();
   });
 
   it('limits filters to key columns and switches to a single value for range operators', async () => {
@@ -326,11 +351,19 @@ describe('QueryEditor modes', () => {
     fireEvent.click(screen.getByLabelText('Table'));
     expect(latest().format).toBe('table');
     expect(screen.queryByLabelText('Interval')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Bin cache')).not.toBeInTheDocument();
     fireEvent.click(screen.getByLabelText('Binning'));
     expect(latest().binning).toBe(true);
     await pickOption(field('Interval'), '5m');
     await pickOption(field('Aggregations'), 'max');
-    expect(latest()).toMatchObject({ binning: true, interval: '5m', aggregations: ['max'], rawCql: 'SELECT * FROM t' });
+    fireEvent.click(field('Bin cache'));
+    expect(latest()).toMatchObject({
+      binning: true,
+      interval: '5m',
+      aggregations: ['max'],
+      cache: false,
+      rawCql: 'SELECT * FROM t',
+    });
   });
 
   it('documents the macros behind a help toggle', async () => {

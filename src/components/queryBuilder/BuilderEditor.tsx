@@ -10,6 +10,7 @@ import { CqlPreview } from './CqlPreview';
 import { FilterEditor } from './FilterEditor';
 import { IntervalFillEditor } from './IntervalFillEditor';
 import { OptionsEditor } from './OptionsEditor';
+import { CacheSwitch } from './CacheSwitch';
 import { SeriesColumnsSelect } from './SeriesColumnsSelect';
 import { TableSelect } from './TableSelect';
 import { TimeColumnSelect } from './TimeColumnSelect';
@@ -159,6 +160,17 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
           instant={query.instant}
           allowFiltering={query.allowFiltering}
           alias={query.alias}
+          onChange={onChange}
+        />
+        <CacheSwitch
+          cache={query.cache}
+          unusedBecause={
+            query.instant
+              ? 'instant queries read everything'
+              : query.limit
+                ? 'queries with a limit read everything'
+                : undefined
+          }
           onChange={onChange}
         />
       </InlineFieldRow>

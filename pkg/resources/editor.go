@@ -16,6 +16,7 @@ import (
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
+	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
 
 // The editor's routes: validate checks raw CQL the way a query is checked, without Cassandra;
@@ -216,7 +217,7 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 		refused(w, err)
 		return
 	}
-	respond(w, previewOf(q, plan), nil)
+	respond(w, previewOf(q, t, plan), nil)
 }
 
 // refused answers a query the engine would refuse as a preview that says why (200), and any
@@ -230,15 +231,22 @@ func refused(w http.ResponseWriter, err error) {
 	}
 }
 
-func previewOf(q *query.Query, plan *query.Plan) Preview {
+func previewOf(q *query.Query, t *schema.Table, plan *query.Plan) Preview {
 	p := Preview{StatementCount: len(plan.Statements), Instant: plan.Instant, Keyspace: q.Keyspace, Table: q.Table, Statements: []PreviewStatement{}}
 	for i, s := range plan.Statements {
 		if i == maxPreviewStatements {
 			break
 		}
 		ps := PreviewStatement{CQL: s.CQL, Values: make([]string, len(s.Args))}
+		cols := markerColumns(s.CQL)
 		for j, a := range s.Args {
 			ps.Values[j] = Literal(a)
+			// A date column's value is bound as a time; written in, it must be a date literal.
+			if ts, ok := a.(time.Time); ok && j < len(cols) {
+				if c, found := t.Column(cols[j]); found && strings.EqualFold(c.Type, "date") {
+					ps.Values[j] = "'" + ts.UTC().Format("2006-01-02") + "'"
+				}
+			}
 		}
 		p.Statements = append(p.Statements, ps)
 	}
@@ -254,6 +262,29 @@ func previewOf(q *query.Query, plan *query.Plan) Preview {
 		p.Measures = append(p.Measures, pm)
 	}
 	return p
+}
+
+// markerColumns names, for each ? marker of a builder statement in order, the column its value
+// is compared with: the last quoted identifier before it in the same condition ("" when none,
+// as for LIMIT ?).
+func markerColumns(cql string) []string {
+	toks, err := query.Tokens(cql)
+	if err != nil {
+		return nil
+	}
+	var cols []string
+	last := ""
+	for _, t := range toks {
+		switch {
+		case t.Kind == query.TokQuotedIdent:
+			last = strings.ReplaceAll(t.Text[1:len(t.Text)-1], `""`, `"`)
+		case t.IsWord("AND") || t.IsWord("WHERE") || t.IsWord("LIMIT") || t.IsWord("PER"):
+			last = ""
+		case t.Kind == query.TokPunct && t.Text == "?":
+			cols = append(cols, last)
+		}
+	}
+	return cols
 }
 
 // Inline writes values (CQL literals) in place of the ? markers of cql, in order. Markers

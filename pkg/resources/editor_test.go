@@ -151,6 +151,14 @@ func TestInline(t *testing.T) {
 	}
 }
 
+func TestMarkerColumns(t *testing.T) {
+	got := markerColumns(`SELECT "a" FROM "k"."t" WHERE "x""y" = ? AND "d" IN ? AND "u" >= minTimeuuid(?) AND '"q"' = ? LIMIT ?`)
+	want := []string{`x"y`, "d", "u", "", ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("marker columns (-want +got):\n%s", diff)
+	}
+}
+
 // The preview is the engine's own plan: the statements BuildPlan makes for the live table, and
 // the same statements with their values written in select the same rows from Cassandra.
 func TestPreview(t *testing.T) {
@@ -214,23 +222,7 @@ func TestPreview(t *testing.T) {
 	// Each statement with its values written in reads what the bound statement reads.
 	for i, s := range p.Statements {
 		inlined := Inline(s.CQL, s.Values)
-		count := func(cql string, args []any) int {
-			rows := c.Query(context.Background(), cql, args, cassandra.QueryOptions{})
-			decs := cassandra.Decoders(rows.Columns())
-			var dests []any
-			for _, d := range decs {
-				dests = append(dests, d.Dests()...)
-			}
-			n := 0
-			for rows.Next(dests...) {
-				n++
-			}
-			if err := rows.Close(); err != nil {
-				t.Fatalf("%s: %v", cql, err)
-			}
-			return n
-		}
-		bound, written := count(plan.Statements[i].CQL, plan.Statements[i].Args), count(inlined, nil)
+		bound, written := countRows(t, c, plan.Statements[i].CQL, plan.Statements[i].Args), countRows(t, c, inlined, nil)
 		if bound != 1 || written != bound {
 			t.Errorf("statement %d: bound reads %d rows, written-in reads %d (want 1 each): %s", i, bound, written, inlined)
 		}
@@ -262,6 +254,88 @@ func TestPreview(t *testing.T) {
 	resp, text = do(t, http.MethodPost, srv.URL+"/preview", `{"query": {"queryType": "cql", "rawCql": "SELECT 1"}}`)
 	if resp.StatusCode != 400 || !strings.Contains(errorText(t, text), "builder queries") {
 		t.Fatalf("raw CQL: status %d, body %s", resp.StatusCode, text)
+	}
+}
+
+// countRows runs one statement and counts its rows.
+func countRows(t *testing.T, c *cassandra.Client, cql string, args []any) int {
+	t.Helper()
+	rows := c.Query(context.Background(), cql, args, cassandra.QueryOptions{})
+	var dests []any
+	for _, d := range cassandra.Decoders(rows.Columns()) {
+		dests = append(dests, d.Dests()...)
+	}
+	n := 0
+	for rows.Next(dests...) {
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatalf("%s: %v", cql, err)
+	}
+	return n
+}
+
+// A date column's bound value (a day bucket, or the bounds of a date time column) is written in
+// as a date literal, which Cassandra reads; a timestamp literal is refused for a date column.
+func TestPreviewDateValues(t *testing.T) {
+	srv := testServer(t)
+	c := cassandratest.Client(t)
+	ctx := context.Background()
+	for _, s := range []string{
+		`CREATE KEYSPACE IF NOT EXISTS resources_dates WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+		`CREATE TABLE IF NOT EXISTS resources_dates.by_day (sensor text, day date, ts timestamp, v double, PRIMARY KEY ((sensor, day), ts))`,
+		`CREATE TABLE IF NOT EXISTS resources_dates.daily (sensor text, d date, v double, PRIMARY KEY (sensor, d))`,
+	} {
+		if err := c.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		day := day0.AddDate(0, 0, i)
+		if err := c.Exec(ctx, `INSERT INTO resources_dates.by_day (sensor, day, ts, v) VALUES ('s1', ?, ?, 1)`, day, day.Add(12*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Exec(ctx, `INSERT INTO resources_dates.daily (sensor, d, v) VALUES ('s1', ?, 1)`, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, to := day0, day0.AddDate(0, 0, 3)
+	for _, tt := range []struct {
+		name  string
+		query map[string]any
+		want  []string // literals the preview must show
+	}{
+		{"day bucket", map[string]any{
+			"queryType": "builder", "keyspace": "resources_dates", "table": "by_day", "timeColumn": "ts",
+			"bucketColumn": "day", "bucketGranularity": "day", "valueColumns": []string{"v"},
+			"filters": []map[string]any{{"column": "sensor", "values": []string{"s1"}}},
+		}, []string{`"day" = '2026-03-01'`, `'2026-03-01T00:00:00.000Z'`}},
+		{"date time column", map[string]any{
+			"queryType": "builder", "keyspace": "resources_dates", "table": "daily", "timeColumn": "d", "valueColumns": []string{"v"},
+			"filters": []map[string]any{{"column": "sensor", "values": []string{"s1"}}},
+		}, []string{`"d" >= '2026-03-01'`, `"d" < '2026-03-04'`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"query": tt.query, "from": from.UnixMilli(), "to": to.UnixMilli()})
+			resp, text := do(t, http.MethodPost, srv.URL+"/preview", string(body))
+			var p Preview
+			if resp.StatusCode != 200 || json.Unmarshal([]byte(text), &p) != nil || p.Error != "" || len(p.Statements) == 0 {
+				t.Fatalf("status %d: %s", resp.StatusCode, text)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(p.CQL, w) {
+					t.Errorf("preview %s lacks %s", p.CQL, w)
+				}
+			}
+			total := 0
+			for _, s := range p.Statements {
+				total += countRows(t, c, Inline(s.CQL, s.Values), nil)
+			}
+			if want := 3; total != want || len(p.Statements) != p.StatementCount {
+				t.Errorf("the written-in statements (%d of %d) read %d rows, want %d", len(p.Statements), p.StatementCount, total, want)
+			}
+		})
 	}
 }
 

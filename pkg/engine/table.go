@@ -3,7 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"sync"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -14,7 +18,8 @@ import (
 
 // table returns the rows as they are, every CQL type mapped to a field type, at most
 // MaxRows of them (more are cut off with a warning rather than risking the plugin's memory).
-func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64, executed string, notices []string) (backend.DataResponse, error) {
+// When timeCol names an epoch or timeuuid time column, a time field is added in front of it.
+func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64, timeCol tableTime, executed string, notices []string) (backend.DataResponse, error) {
 	maxRows := int64(e.opts.MaxRows)
 	scanLimit := maxRows + 1 // one more row tells us there were more
 	if limit > 0 && limit < scanLimit {
@@ -30,6 +35,9 @@ func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64
 		if frame == nil {
 			frame = data.NewFrame("")
 			for _, d := range decs {
+				if d.Column.Name == timeCol.column && !convertsToTime(d.Column, timeCol.unit) {
+					timeCol.column = "" // a timestamp or date already, or not a time at all
+				}
 				frame.Fields = append(frame.Fields, data.NewFieldFromFieldType(d.FieldType, 0))
 				frame.Fields[len(frame.Fields)-1].Name = d.Column.Name
 			}
@@ -51,10 +59,12 @@ func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64
 	}
 	if frame == nil {
 		frame = data.NewFrame("")
+		timeCol.column = ""
 	}
 	if truncated {
 		notices = append(notices, fmt.Sprintf("Truncated to the first %d rows (the data source's max rows): narrow the query or raise max rows.", maxRows))
 	}
+	addTimeField(frame, timeCol)
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
 	return backend.DataResponse{Frames: withMeta(data.Frames{frame}, executed, notices, true)}, nil
 }
@@ -82,4 +92,79 @@ func (t *tableReader) row() error {
 	}
 	t.add(t.vals)
 	return nil
+}
+
+// tableTime names the time column of a table result and its epoch unit ("" for a timeuuid or
+// timestamp column); an empty name means none.
+type tableTime struct {
+	column string
+	unit   string
+}
+
+// convertsToTime reports whether a table's time column holds time as a number of epoch units
+// or a timeuuid, which addTimeField turns into a time field.
+func convertsToTime(c cassandra.ColumnInfo, unit string) bool {
+	if c.TypeInfo == nil {
+		return false
+	}
+	switch c.TypeInfo.Type() {
+	case gocql.TypeInt, gocql.TypeBigInt, gocql.TypeVarint:
+		return unit != ""
+	case gocql.TypeTimeUUID:
+		return unit == ""
+	}
+	return false
+}
+
+// addTimeField puts a time field ("time", or "<column>_time" when a column is named time) in
+// front of an epoch or timeuuid time column (see convertsToTime), so Grafana shows and sorts
+// the rows by time while the column keeps its own values.
+func addTimeField(frame *data.Frame, tc tableTime) {
+	if tc.column == "" {
+		return
+	}
+	idx, name := -1, "time"
+	for i, f := range frame.Fields {
+		if f.Name == tc.column {
+			idx = i
+		}
+		if f.Name == "time" {
+			name = tc.column + "_time"
+		}
+	}
+	if idx < 0 {
+		return
+	}
+	src := frame.Fields[idx]
+	vals := make([]*time.Time, src.Len())
+	for i := range vals {
+		ms, ok := int64(0), false
+		switch v := src.At(i).(type) {
+		case *int32:
+			if v != nil && tc.unit != "" {
+				ms, ok = query.EpochToMillis(int64(*v), tc.unit)
+			}
+		case *int64:
+			if v != nil && tc.unit != "" {
+				ms, ok = query.EpochToMillis(*v, tc.unit)
+			}
+		case *string: // a varint (decimal digits) or a timeuuid
+			if v == nil {
+				break
+			}
+			if tc.unit != "" {
+				if n, good := new(big.Int).SetString(*v, 10); good && n.IsInt64() {
+					ms, ok = query.EpochToMillis(n.Int64(), tc.unit)
+				}
+			} else if u, err := gocql.ParseUUID(*v); err == nil {
+				ms, ok = timeUUIDMillis(u.Bytes())
+			}
+		}
+		if ok {
+			t := time.UnixMilli(ms).UTC()
+			vals[i] = &t
+		}
+	}
+	f := data.NewField(name, nil, vals)
+	frame.Fields = append(frame.Fields[:idx], append([]*data.Field{f}, frame.Fields[idx:]...)...)
 }

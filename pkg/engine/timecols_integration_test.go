@@ -13,6 +13,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -283,6 +284,19 @@ func TestTimeColumnTypesBinLikeTheReference(t *testing.T) {
 				if diff := cmp.Diff(want, engineBins(t, run(t, e, dataQuery("R", raw, qFrom, qTo, 1000)))); diff != "" {
 					t.Errorf("raw CQL with %s: bins differ from the reference (-want +got):\n%s", macro, diff)
 				}
+				// As a table, the time column named by timeColumn gets its time field too.
+				raw["format"] = "table"
+				res := run(t, e, dataQuery("T", raw, qFrom, qTo, 1000))
+				if res.Error != nil {
+					t.Fatalf("raw CQL table: %v", res.Error)
+				}
+				timeField := "t"
+				if tt.typ != "timestamp" {
+					timeField = "time"
+				}
+				if got := tableTimes(t, res.Frames[0], timeField); len(got) != refCount(rows, qFrom, qTo) {
+					t.Errorf("raw CQL table: %d times, the range holds %d rows", len(got), refCount(rows, qFrom, qTo))
+				}
 			}
 
 			q["instant"] = true
@@ -315,8 +329,49 @@ func TestTimeColumnTypesBinLikeTheReference(t *testing.T) {
 			if n, want := res.Frames[0].Rows(), refCount(rows, qFrom, qTo); n != want {
 				t.Errorf("table has %d rows, the range holds %d", n, want)
 			}
+			// The table shows each row's time as a time field: the column itself for a timestamp
+			// or date, a "time" field in front of an epoch or timeuuid column.
+			timeField := "t"
+			if tt.typ != "timestamp" && tt.typ != "date" {
+				timeField = "time"
+			}
+			var wantTimes []int64
+			for _, r := range rows {
+				if !r.t.Before(qFrom) && r.t.Before(qTo) {
+					wantTimes = append(wantTimes, r.t.Truncate(time.Millisecond).UnixMilli())
+				}
+			}
+			sort.Slice(wantTimes, func(i, j int) bool { return wantTimes[i] < wantTimes[j] })
+			if diff := cmp.Diff(wantTimes, tableTimes(t, res.Frames[0], timeField)); diff != "" {
+				t.Errorf("table times (-want +got):\n%s", diff)
+			}
+			if timeField == "time" {
+				if _, i := res.Frames[0].FieldByName("t"); i < 0 {
+					t.Errorf("the table lost its own time column: %v", res.Frames[0].Fields)
+				}
+			}
 		})
 	}
+}
+
+// tableTimes are the epoch milliseconds of a table frame's time field, sorted; the field must
+// be a time field with a value in every row.
+func tableTimes(t *testing.T, f *data.Frame, name string) []int64 {
+	t.Helper()
+	field, i := f.FieldByName(name)
+	if i < 0 || !field.Type().Time() {
+		t.Fatalf("table: no time field %q in %v", name, f.Fields)
+	}
+	out := make([]int64, field.Len())
+	for r := range out {
+		v, ok := field.ConcreteAt(r)
+		if !ok {
+			t.Fatalf("table: field %q row %d is null", name, r)
+		}
+		out[r] = v.(time.Time).UnixMilli()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 func mustInterval(t *testing.T, s string) time.Duration {

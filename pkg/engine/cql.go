@@ -116,7 +116,7 @@ func shapeFromColumns(cols []cassandra.ColumnInfo, q *query.Query) (seriesShape,
 		}
 	}
 	if shape.timeColumn == "" {
-		return shape, userErrorf("the result has no timestamp column: select one (e.g. the table's time column; a timeuuid works too, and an epoch number when the query names it as time column with its unit) or use the table format")
+		return shape, userErrorf("the result has no timestamp column: select one (e.g. the table's time column; a timeuuid works too, and an epoch number when the editor's Time column and Time unit name it: timeColumn and timeUnit) or use the table format")
 	}
 	if len(shape.measures) == 0 {
 		return shape, userErrorf("the result has no numeric column to plot: select one, or use the table format")

@@ -17,6 +17,7 @@ import {
 
 import { CassandraQuery, QueryFormat } from '../types';
 import { getColumns, getKeyspaces, getTables, PostResourceClient, ResourceClient, validateCql } from '../resources';
+import { CqlTimeEditor } from './CqlTimeEditor';
 import { attachSchemaSource, SchemaSource } from './cql/completion';
 import { formatCql } from './cql/format';
 import { CQL_LANGUAGE_ID, MACROS, registerCqlLanguage } from './cql/language';
@@ -249,6 +250,9 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
         >
           {showHelp ? 'Hide help' : 'Show help'}
         </Button>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <CqlTimeEditor query={query} onChange={onChange} />
       </InlineFieldRow>
       {query.binning && (
         <InlineFieldRow>

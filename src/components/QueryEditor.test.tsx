@@ -366,6 +366,24 @@ describe('QueryEditor modes', () => {
     });
   });
 
+  it('names an epoch time column and its unit in CQL mode', async () => {
+    const { latest } = await renderEditor({
+      refId: 'A',
+      queryType: 'cql',
+      rawCql: 'SELECT sensor, ts, v FROM k.t WHERE $__timeFilter_ms(ts)',
+    });
+    await pickOption(field('Time unit'), 'ms');
+    expect(latest().timeUnit).toBe('ms');
+    expect(screen.getByText('Name the column that holds the epoch time')).toBeInTheDocument();
+    const column = field('Time column');
+    fireEvent.change(column, { target: { value: ' ts ' } });
+    fireEvent.blur(column);
+    expect(latest()).toMatchObject({ timeColumn: 'ts', timeUnit: 'ms' });
+    expect(screen.queryByText('Name the column that holds the epoch time')).not.toBeInTheDocument();
+    await pickOption(field('Time unit'), 'not a number');
+    expect(latest().timeUnit).toBeUndefined();
+  });
+
   it('documents the macros behind a help toggle', async () => {
     await renderEditor({ refId: 'A', queryType: 'cql' });
     expect(screen.queryByTestId('cql-help')).not.toBeInTheDocument();

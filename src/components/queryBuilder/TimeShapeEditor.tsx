@@ -22,7 +22,7 @@ const UNIT_LABELS: Record<TimeUnit, string> = {
   us: 'microseconds (µs)',
   ns: 'nanoseconds',
 };
-const UNIT_OPTIONS = TIME_UNITS.map((u) => ({ label: u === 'us' ? 'µs' : u, value: u, description: UNIT_LABELS[u] }));
+export const UNIT_OPTIONS = TIME_UNITS.map((u) => ({ label: u === 'us' ? 'µs' : u, value: u, description: UNIT_LABELS[u] }));
 const GRANULARITY_OPTIONS = BUCKET_GRANULARITIES.map((g) => ({
   label: g,
   value: g,

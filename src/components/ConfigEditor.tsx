@@ -163,6 +163,21 @@ const LIMIT_FIELDS: Array<
   },
 ];
 
+// Settings that turn a default behaviour off: stored only when on, so a cleared switch leaves no key.
+const SWITCH_FIELDS: Array<{ key: 'disableBinCache' | 'disableWideSplit'; label: string; description: string }> = [
+  {
+    key: 'disableBinCache',
+    label: 'Turn off the bin cache',
+    description: "Read every binned query's whole time range on every refresh",
+  },
+  {
+    key: 'disableWideSplit',
+    label: 'Read partitions in one piece',
+    description:
+      'Read each partition of a binned query with one statement. By default a long range over few partitions is read as bin-aligned pieces in parallel (same answer, faster)',
+  },
+];
+
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
   const tls = jsonData.tls ?? {};
@@ -439,28 +454,15 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             />
           </Field>
         ))}
-        <Field
-          label="Turn off the bin cache"
-          description="Read every binned query's whole time range on every refresh"
-          htmlFor={ids.disableBinCache}
-        >
-          <Switch
-            id={ids.disableBinCache}
-            value={Boolean(jsonData.disableBinCache)}
-            onChange={(e) => setJson({ disableBinCache: e.currentTarget.checked || undefined })}
-          />
-        </Field>
-        <Field
-          label="Read partitions in one piece"
-          description="Read each partition of a binned query with one statement. By default a long range over few partitions is read as bin-aligned pieces in parallel (same answer, faster)"
-          htmlFor={ids.disableWideSplit}
-        >
-          <Switch
-            id={ids.disableWideSplit}
-            value={Boolean(jsonData.disableWideSplit)}
-            onChange={(e) => setJson({ disableWideSplit: e.currentTarget.checked || undefined })}
-          />
-        </Field>
+        {SWITCH_FIELDS.map((f) => (
+          <Field key={f.key} label={f.label} description={f.description} htmlFor={ids[f.key]}>
+            <Switch
+              id={ids[f.key]}
+              value={Boolean(jsonData[f.key])}
+              onChange={(e) => setJson({ [f.key]: e.currentTarget.checked || undefined })}
+            />
+          </Field>
+        ))}
         {/* Private data source connect: only when Grafana runs the secure socks proxy. */}
         {config.secureSocksDSProxyEnabled && (
           <SecureSocksProxySettings options={options} onOptionsChange={onOptionsChange} />

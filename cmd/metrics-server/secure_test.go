@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
+	"github.com/metricsserver/cassandra-datasource/internal/seedtest"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
 
@@ -27,12 +28,6 @@ import (
 // (password authentication, required client TLS). They skip when CASSANDRA_SECURE_HOSTS is unset.
 
 const secureKeyspace = "metric_data_secure_server"
-
-var (
-	secureEnd      = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
-	secureLoadOnce sync.Once
-	secureLoadErr  error
-)
 
 type secureFixture struct {
 	node           cassandratest.SecureNode
@@ -44,18 +39,7 @@ func secureSetup(t *testing.T) secureFixture {
 	t.Helper()
 	n := cassandratest.Secure(t)
 	admin := n.Admin(t)
-	secureLoadOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if secureLoadErr = seed.CreateSchema(ctx, admin, seed.SchemaOptions{Keyspace: secureKeyspace}); secureLoadErr != nil {
-			return
-		}
-		_, secureLoadErr = seed.Generate(ctx, admin, seed.Options{Keyspace: secureKeyspace, Span: time.Hour, End: secureEnd,
-			Step: 10 * time.Second, Environments: 1, Applications: 1, Metrics: 1, Seed: 7})
-	})
-	if secureLoadErr != nil {
-		t.Fatalf("loading data into the secure node: %v", secureLoadErr)
-	}
+	seedtest.Load(t, admin, secureKeyspace)
 	user, pw := n.Reader(t, admin, "metrics_server_test", secureKeyspace)
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
@@ -287,7 +271,7 @@ func TestSecretsNeverLeakFromServer(t *testing.T) {
 	var everything strings.Builder
 
 	envName, app, metric := seed.Environments(1)[0], seed.Applications(1)[0], seed.MetricNames(1)[0]
-	from, to := secureEnd.Add(-time.Hour).UnixMilli(), secureEnd.UnixMilli()
+	from, to := seedtest.End.Add(-time.Hour).UnixMilli(), seedtest.End.UnixMilli()
 	builder := fmt.Sprintf(`{"from": %d, "to": %d, "maxDataPoints": 60, "queries": [
 		{"refId": "A", "queryType": "builder", "keyspace": %q, "table": %q, "timeColumn": %q, "valueColumns": ["p95"],
 		 "filters": [{"column": %q, "op": "=", "values": [%q]}, {"column": %q, "op": "=", "values": [%q]}, {"column": %q, "op": "=", "values": [%q]}]},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/metricsserver/cassandra-datasource/internal/seedtest"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
 
@@ -66,7 +67,7 @@ func TestSecretsNeverLeakFromPlugin(t *testing.T) {
 	query := func(refID string, m map[string]any) backend.DataQuery {
 		b, _ := json.Marshal(m)
 		return backend.DataQuery{RefID: refID, JSON: b, MaxDataPoints: 60, Interval: time.Minute,
-			TimeRange: backend.TimeRange{From: secureEnd.Add(-time.Hour), To: secureEnd}}
+			TimeRange: backend.TimeRange{From: seedtest.End.Add(-time.Hour), To: seedtest.End}}
 	}
 	queries := []backend.DataQuery{
 		query("A", map[string]any{"queryType": "builder", "keyspace": secureKeyspace, "table": seed.TimerWithInterval,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
+	"github.com/metricsserver/cassandra-datasource/internal/seedtest"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
 
@@ -21,12 +21,7 @@ import (
 
 const secureKeyspace = "metric_data_secure_plugin"
 
-var (
-	secureEnd      = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
-	secureLoadOnce sync.Once
-	secureLoadErr  error
-	secureUID      atomic.Int64
-)
+var secureUID atomic.Int64
 
 // secureFixture is the secure node with the test keyspace loaded and a reader role that may
 // read only that keyspace.
@@ -40,18 +35,7 @@ func secureSetup(t *testing.T) secureFixture {
 	t.Helper()
 	n := cassandratest.Secure(t)
 	admin := n.Admin(t)
-	secureLoadOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if secureLoadErr = seed.CreateSchema(ctx, admin, seed.SchemaOptions{Keyspace: secureKeyspace}); secureLoadErr != nil {
-			return
-		}
-		_, secureLoadErr = seed.Generate(ctx, admin, seed.Options{Keyspace: secureKeyspace, Span: time.Hour, End: secureEnd,
-			Step: 10 * time.Second, Environments: 1, Applications: 1, Metrics: 1, Seed: 7})
-	})
-	if secureLoadErr != nil {
-		t.Fatalf("loading data into the secure node: %v", secureLoadErr)
-	}
+	seedtest.Load(t, admin, secureKeyspace)
 	user, pw := n.Reader(t, admin, "metrics_plugin_test", secureKeyspace)
 	return secureFixture{node: n, user: user, password: pw}
 }
@@ -168,7 +152,7 @@ func TestSecureQueryAndResources(t *testing.T) {
 	resp, err := tp.Client.QueryData(ctx, &backend.QueryDataRequest{
 		PluginContext: backend.PluginContext{DataSourceInstanceSettings: s},
 		Queries: []backend.DataQuery{{RefID: "A", JSON: model, MaxDataPoints: 60, Interval: time.Minute,
-			TimeRange: backend.TimeRange{From: secureEnd.Add(-time.Hour), To: secureEnd}}},
+			TimeRange: backend.TimeRange{From: seedtest.End.Add(-time.Hour), To: seedtest.End}}},
 	})
 	if err != nil {
 		t.Fatalf("QueryData over gRPC: %v", err)

@@ -857,6 +857,52 @@ async function checks(context, page, pageUrl, results) {
     await squiggle.first().waitFor({ state: 'detached', timeout: 10_000 });
   });
 
+  await check(
+    'CQL editor: raw CQL over epoch milliseconds runs once Time column and Time unit name the column',
+    async () => {
+      const cql = editor.getByTestId('cql-editor');
+      await cql.locator('.monaco-editor[role="code"]').click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.press('Delete');
+      // timer_epoch_ms keeps its time as a bigint of epoch milliseconds (ts_ms).
+      const where = FILTERS.map((f) => `${f.column} = '${f.value}'`).join(' AND ');
+      await page.keyboard.insertText(
+        `SELECT ts_ms, p99 FROM ${KEYSPACE}.timer_epoch_ms WHERE ${where} AND $__timeFilter_ms(ts_ms)`
+      );
+      await page.keyboard.press('ControlOrMeta+Enter');
+      await page.waitForFunction(() =>
+        JSON.parse(document.querySelector('[data-testid="query-json"]').textContent).rawCql?.includes('timer_epoch_ms')
+      );
+      let query = await readJson(page, 'query-json');
+      await waitForRun(page, query);
+      let result = await readJson(page, 'query-result');
+      // Without them the number is no time: the error says which fields to set.
+      assert(
+        result.error?.includes('Time column') && result.error.includes('Time unit'),
+        `the run without a time column: ${JSON.stringify(result).slice(0, 400)}`
+      );
+
+      const column = field('Time column');
+      await column.fill('ts_ms');
+      await column.press('Enter');
+      await pickOption(page, field('Time unit'), 'ms');
+      await page.waitForFunction(() => {
+        const q = JSON.parse(document.querySelector('[data-testid="query-json"]').textContent);
+        return q.timeColumn === 'ts_ms' && q.timeUnit === 'ms';
+      });
+      query = await readJson(page, 'query-json');
+      await waitForRun(page, query);
+      result = await readJson(page, 'query-result');
+      assert(!result.error, `query error: ${result.error}`);
+      assertEqual(result.frames.length, 1, 'frames (one series)');
+      const [frame] = result.frames;
+      assertEqual(frame.fields[0].type, 'time', 'the first field is the time');
+      const p99 = frame.fields.find((f) => f.name === 'p99');
+      assert(p99 && p99.nonNull >= 20, `want p99 in at least 20 points of the last hour: ${JSON.stringify(frame)}`);
+      await page.getByTestId('query-editor').screenshot({ path: path.join(outputDir, 'cql-editor-epoch.png') });
+    }
+  );
+
   await check('resource calls were answered by metrics-server', async () => {
     for (const route of ['keyspaces', 'tables', 'columns', 'measures', 'values', 'preview', 'validate']) {
       const hits = apiResponses.filter((r) => r.path === `/api/resources/${route}`);

@@ -82,6 +82,10 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
     commit(formatted, false);
   };
 
+  // As the backend reads the query: a time series is binned unless binning is turned off, a table never.
+  const isTable = query.format === 'table';
+  const binning = !isTable && (query.binning ?? true);
+
   const run = () => commit(editorRef.current?.editor.getValue() ?? query.rawCql ?? '', true);
 
   // Cassandra's complaint about the last run, where it points in the text.
@@ -224,15 +228,20 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
         <InlineField
           label="Binning"
           labelWidth={10}
-          tooltip="Group rows into time bins and aggregate them, as in the builder"
+          tooltip={
+            isTable
+              ? 'Tables show the rows as they are; binning is for time series'
+              : 'Group rows into time bins and aggregate them, as in the builder (on unless turned off)'
+          }
+          disabled={isTable}
         >
           <InlineSwitch
             aria-label="Binning"
-            value={Boolean(query.binning)}
+            value={binning}
             onChange={(e) => onChange({ binning: e.currentTarget.checked })}
           />
         </InlineField>
-        {query.binning && (
+        {binning && (
           <IntervalFillEditor
             interval={query.interval}
             fill={query.fill}
@@ -240,7 +249,7 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
             onChange={onChange}
           />
         )}
-        {query.binning && <CacheSwitch cache={query.cache} onChange={onChange} />}
+        {binning && <CacheSwitch cache={query.cache} onChange={onChange} />}
         <Button
           variant="secondary"
           fill="text"
@@ -254,7 +263,7 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
       <InlineFieldRow>
         <CqlTimeEditor query={query} onChange={onChange} />
       </InlineFieldRow>
-      {query.binning && (
+      {binning && (
         <InlineFieldRow>
           <AggregationEditor value={query.aggregations ?? []} onChange={(aggregations) => onChange({ aggregations })} />
         </InlineFieldRow>

@@ -346,24 +346,32 @@ describe('QueryEditor modes', () => {
     expect(screen.getByLabelText('CQL')).toBeChecked();
   });
 
-  it('sets format and binning options in CQL mode', async () => {
+  it('shows binning as the backend applies it and sets format and binning options in CQL mode', async () => {
     const { latest } = await renderEditor({ refId: 'A', queryType: 'cql', rawCql: 'SELECT * FROM t' });
-    fireEvent.click(screen.getByLabelText('Table'));
-    expect(latest().format).toBe('table');
-    expect(screen.queryByLabelText('Interval')).not.toBeInTheDocument();
-    expect(screen.queryByLabelText('Bin cache')).not.toBeInTheDocument();
-    fireEvent.click(screen.getByLabelText('Binning'));
-    expect(latest().binning).toBe(true);
+    // A time series without a saved binning field is binned.
+    expect(field('Binning')).toBeChecked();
     await pickOption(field('Interval'), '5m');
     await pickOption(field('Aggregations'), 'max');
     fireEvent.click(field('Bin cache'));
-    expect(latest()).toMatchObject({
-      binning: true,
-      interval: '5m',
-      aggregations: ['max'],
-      cache: false,
-      rawCql: 'SELECT * FROM t',
-    });
+    expect(latest()).toMatchObject({ interval: '5m', aggregations: ['max'], cache: false, rawCql: 'SELECT * FROM t' });
+    expect(latest().binning).toBeUndefined();
+
+    // A table is never binned: the switch shows off and the bin options go away.
+    fireEvent.click(screen.getByLabelText('Table'));
+    expect(latest().format).toBe('table');
+    expect(field('Binning')).not.toBeChecked();
+    expect(field('Binning')).toBeDisabled();
+    expect(screen.queryByLabelText('Interval')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Bin cache')).not.toBeInTheDocument();
+
+    // Turned off for a time series, the raw points come back.
+    fireEvent.click(screen.getByLabelText('Time series'));
+    fireEvent.click(field('Binning'));
+    expect(latest()).toMatchObject({ format: 'time_series', binning: false });
+    expect(screen.queryByLabelText('Interval')).not.toBeInTheDocument();
+    fireEvent.click(field('Binning'));
+    expect(latest().binning).toBe(true);
+    expect(field('Interval')).toBeInTheDocument();
   });
 
   it('names an epoch time column and its unit in CQL mode', async () => {

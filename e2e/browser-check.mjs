@@ -558,6 +558,8 @@ async function checks(context, page, pageUrl, results) {
 
   const editor = page.getByTestId('query-section');
   const field = (label) => editor.getByLabel(label, { exact: true });
+  // By role: the format's Table option is labelled "Table" too.
+  const tablePicker = editor.getByRole('combobox', { name: 'Table', exact: true });
 
   await check('QueryEditor lists keyspaces and tables from Cassandra', async () => {
     const keyspaces = await optionLabels(page, field('Keyspace'));
@@ -566,14 +568,14 @@ async function checks(context, page, pageUrl, results) {
     }
     await pickOption(page, field('Keyspace'), KEYSPACE);
     await editor.locator(`input[placeholder="Choose table"]`).waitFor();
-    const tables = await optionLabels(page, field('Table'));
+    const tables = await optionLabels(page, tablePicker);
     for (const t of ['raw_counter', 'raw_counter_with_interval', 'raw_timer', 'raw_timer_with_interval']) {
       assert(tables.includes(t), `table options ${JSON.stringify(tables)} lack ${t}`);
     }
   });
 
   await check('QueryEditor builds the query by clicking', async () => {
-    await pickOption(page, field('Table'), TABLE);
+    await pickOption(page, tablePicker, TABLE);
     // The table brings its time column and series columns from the real schema.
     await page.waitForFunction(() => {
       const q = JSON.parse(document.querySelector('[data-testid="query-json"]').textContent);
@@ -746,7 +748,7 @@ async function checks(context, page, pageUrl, results) {
     'QueryEditor reads a day-bucketed table: picks its time bucket column, runs with a bucket notice',
     async () => {
       // timer_by_day: PRIMARY KEY ((environment, application, metric_name, day), metric_timestamp).
-      await pickOption(page, field('Table'), 'timer_by_day');
+      await pickOption(page, tablePicker, 'timer_by_day');
       await page.waitForFunction(() => {
         const q = JSON.parse(document.querySelector('[data-testid="query-json"]').textContent);
         return q.table === 'timer_by_day' && q.timeColumn === 'metric_timestamp';

@@ -10,12 +10,11 @@ import {
   InlineSwitch,
   Monaco,
   MonacoEditor,
-  RadioButtonGroup,
   Stack,
   useStyles2,
 } from '@grafana/ui';
 
-import { CassandraQuery, QueryFormat } from '../types';
+import { CassandraQuery } from '../types';
 import { getColumns, getKeyspaces, getTables, PostResourceClient, ResourceClient, validateCql } from '../resources';
 import { CqlTimeEditor } from './CqlTimeEditor';
 import { attachSchemaSource, SchemaSource } from './cql/completion';
@@ -24,6 +23,7 @@ import { CQL_LANGUAGE_ID, MACROS, registerCqlLanguage } from './cql/language';
 import { locateCassandraError } from './cql/markers';
 import { AggregationEditor } from './queryBuilder/AggregationEditor';
 import { CacheSwitch } from './queryBuilder/CacheSwitch';
+import { FormatSelect } from './queryBuilder/FormatSelect';
 import { IntervalFillEditor } from './queryBuilder/IntervalFillEditor';
 
 export { MACROS } from './cql/language';
@@ -36,11 +36,6 @@ interface Props {
   /** The last run's error for this query, marked in the text where Cassandra places it. */
   runError?: string;
 }
-
-const FORMATS: Array<{ label: string; value: QueryFormat }> = [
-  { label: 'Time series', value: 'time_series' },
-  { label: 'Table', value: 'table' },
-];
 
 const EXAMPLE = `SELECT metric_timestamp, environment, metric_name, count
 FROM metric_data.raw_counter_with_interval
@@ -217,14 +212,7 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
         />
       </div>
       <InlineFieldRow>
-        <InlineField label="Format" labelWidth={10}>
-          <RadioButtonGroup
-            size="sm"
-            options={FORMATS}
-            value={query.format ?? 'time_series'}
-            onChange={(format) => onChange({ format })}
-          />
-        </InlineField>
+        <FormatSelect value={query.format} onChange={onChange} />
         <InlineField
           label="Binning"
           labelWidth={10}

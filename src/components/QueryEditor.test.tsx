@@ -48,6 +48,8 @@ async function renderEditor(initial: CassandraQuery, jsonData = {}) {
 }
 
 const field = (name: string) => screen.getByLabelText(name);
+// By role: the format's Table option is labelled "Table" too.
+const tablePicker = () => screen.getByRole('combobox', { name: 'Table' });
 
 /** A change asks the server for a new CQL preview: let its answer land inside act(). */
 const previewAnswered = () => act(async () => {});
@@ -99,7 +101,7 @@ describe('QueryEditor builder', () => {
     expect(onRunQuery).not.toHaveBeenCalled();
 
     await waitFor(() => expect(getResource).toHaveBeenCalledWith('tables', { keyspace: 'metric_data' }));
-    await pickOption(field('Table'), 'raw_counter_with_interval');
+    await pickOption(tablePicker(), 'raw_counter_with_interval');
 
     // Picking a table picks the time column and series the way the table is keyed.
     await waitFor(() => expect(latest().timeColumn).toBe('metric_timestamp'));
@@ -199,7 +201,7 @@ describe('QueryEditor builder', () => {
 
   it('keeps value columns and filters the new table also has', async () => {
     const { latest } = await renderEditor(complete);
-    await pickOption(field('Table'), 'raw_timer_with_interval');
+    await pickOption(tablePicker(), 'raw_timer_with_interval');
     await waitFor(() => expect(latest().table).toBe('raw_timer_with_interval'));
     await waitFor(() => expect(latest().timeColumn).toBe('metric_timestamp'));
     expect(latest().valueColumns).toEqual(['count']);
@@ -258,6 +260,23 @@ describe('QueryEditor builder', () => {
     await renderEditor({ ...complete, instant: true });
     expect(field('Bin cache')).toBeDisabled();
     expect(field('Bin cache')).not.toBeChecked();
+  });
+
+  it('switches the builder to the table format, where bins do not apply', async () => {
+    const { latest } = await renderEditor(complete);
+    await waitFor(() => expect(screen.getByTestId('cql-preview').textContent).toMatch(/-- per bin: /));
+    fireEvent.click(screen.getByLabelText('Table format'));
+    expect(latest().format).toBe('table');
+    expect(field('Interval')).toBeDisabled();
+    expect(field('Bin cache')).toBeDisabled();
+    await waitFor(() =>
+      expect(screen.getByTestId('cql-preview').textContent).toMatch(/-- table: the rows as they are/)
+    );
+    expect(screen.getByTestId('cql-preview').textContent).not.toMatch(/per bin/);
+    fireEvent.click(screen.getByLabelText('Time series format'));
+    expect(latest().format).toBe('time_series');
+    expect(field('Interval')).toBeEnabled();
+    await previewAnswered();
   });
 
   it('accepts a custom interval and refuses nonsense', async () => {
@@ -338,7 +357,7 @@ describe('QueryEditor modes', () => {
       fireEvent.click(screen.getByLabelText('Builder'));
     });
     expect(latest()).toEqual({ ...complete, rawCql: 'SELECT * FROM metric_data.raw_timer' });
-    expect(field('Table')).toHaveValue('raw_counter_with_interval');
+    expect(tablePicker()).toHaveValue('raw_counter_with_interval');
   });
 
   it('opens CQL queries in CQL mode', async () => {
@@ -357,7 +376,7 @@ describe('QueryEditor modes', () => {
     expect(latest().binning).toBeUndefined();
 
     // A table is never binned: the switch shows off and the bin options go away.
-    fireEvent.click(screen.getByLabelText('Table'));
+    fireEvent.click(screen.getByLabelText('Table format'));
     expect(latest().format).toBe('table');
     expect(field('Binning')).not.toBeChecked();
     expect(field('Binning')).toBeDisabled();
@@ -365,7 +384,7 @@ describe('QueryEditor modes', () => {
     expect(screen.queryByLabelText('Bin cache')).not.toBeInTheDocument();
 
     // Turned off for a time series, the raw points come back.
-    fireEvent.click(screen.getByLabelText('Time series'));
+    fireEvent.click(screen.getByLabelText('Time series format'));
     fireEvent.click(field('Binning'));
     expect(latest()).toMatchObject({ format: 'time_series', binning: false });
     expect(screen.queryByLabelText('Interval')).not.toBeInTheDocument();

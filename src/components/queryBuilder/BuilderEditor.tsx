@@ -8,6 +8,7 @@ import { AggregationEditor } from './AggregationEditor';
 import { isEpochType } from './bucketFormat';
 import { CqlPreview } from './CqlPreview';
 import { FilterEditor } from './FilterEditor';
+import { FormatSelect } from './FormatSelect';
 import { IntervalFillEditor } from './IntervalFillEditor';
 import { OptionsEditor } from './OptionsEditor';
 import { CacheSwitch } from './CacheSwitch';
@@ -32,6 +33,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
   const schemaKey = ks && table ? `${ks}\u0000${table}` : undefined;
   const columns = useResource(schemaKey, () => getColumns(datasource, ks, table));
   const measures = useResource(schemaKey, () => getMeasures(datasource, ks, table));
+  const isTable = query.format === 'table';
 
   const onKeyspaceChange = (next: string) => {
     onChange(
@@ -146,11 +148,12 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
           value={query.seriesColumns ?? []}
           onChange={(seriesColumns) => onChange({ seriesColumns })}
         />
+        <FormatSelect value={query.format} onChange={onChange} />
         <IntervalFillEditor
           interval={query.interval}
           fill={query.fill}
           fillValue={query.fillValue}
-          disabled={query.instant}
+          disabled={query.instant || isTable}
           onChange={onChange}
         />
       </InlineFieldRow>
@@ -165,11 +168,13 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
         <CacheSwitch
           cache={query.cache}
           unusedBecause={
-            query.instant
-              ? 'instant queries read everything'
-              : query.limit
-                ? 'queries with a limit read everything'
-                : undefined
+            isTable
+              ? 'tables read every row'
+              : query.instant
+                ? 'instant queries read everything'
+                : query.limit
+                  ? 'queries with a limit read everything'
+                  : undefined
           }
           onChange={onChange}
         />

@@ -20,7 +20,7 @@ export function CacheSwitch({ cache, unusedBecause, onChange }: Props) {
     'Turn it off for tables whose old rows are rewritten later than the late data window.' +
     (unusedBecause ? ` Not used here: ${unusedBecause}.` : '');
   return (
-    <InlineField label="Bin cache" labelWidth={10} htmlFor={id} tooltip={tooltip} disabled={Boolean(unusedBecause)}>
+    <InlineField label="Bin cache" labelWidth={12} htmlFor={id} tooltip={tooltip} disabled={Boolean(unusedBecause)}>
       <InlineSwitch
         id={id}
         value={!unusedBecause && cache !== false}

@@ -37,7 +37,9 @@ export function previewText(p: BuilderPreview, query: CassandraQuery): string {
     lines.push(`-- derived by the server: ${m.name} = ${m.formula}`);
   }
   const aggs = measures.flatMap((m) => m.aggregations.map((a) => `${a}(${m.name})`)).join(', ');
-  if (aggs) {
+  if (query.format === 'table') {
+    lines.push("-- table: the rows as they are, up to the query's limit or the data source's max rows");
+  } else if (aggs) {
     if (p.instant) {
       lines.push(`-- instant: latest ${aggs} per series`);
     } else {

@@ -33,7 +33,10 @@ const cassandraHosts = process.env.CASSANDRA_HOSTS || '127.0.0.1';
 const keepOpen = /^(1|true|yes)$/i.test(process.env.BROWSER_CHECK_KEEP ?? '');
 // Generous: the check waits for go build, the demo data load and Cassandra queries on a machine
 // that may be busy; a hang still ends.
-const WATCHDOG_MS = 420_000;
+const WATCHDOG_MS = 600_000;
+// Each wait for the page, metrics-server or Cassandra: only a hang guard (a check goes on as soon
+// as its answer is there), long enough for a machine whose cores are busy with other work.
+const WAIT_MS = 60_000;
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -134,7 +137,7 @@ function freePort() {
 }
 
 async function waitForHealth(port, child, logFile) {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(
@@ -430,7 +433,7 @@ async function readJson(page, testId) {
 }
 
 /** Waits until the dev page shows the result of a run of exactly this query (a real server's answer). */
-function waitForRun(page, query, timeout = 20_000) {
+function waitForRun(page, query, timeout = WAIT_MS) {
   return page.waitForFunction(
     (q) => {
       const text = document.querySelector('[data-testid="query-result"]').textContent;
@@ -636,7 +639,7 @@ async function checks(context, page, pageUrl, results) {
     // is set only once the answer for the current query is in), then read it.
     await page
       .waitForFunction(() => document.querySelector('[data-testid="cql-preview"]')?.dataset.executed, null, {
-        timeout: 20_000,
+        timeout: WAIT_MS,
       })
       .catch(() => {});
     const preview = await editor.getByTestId('cql-preview').innerText();
@@ -775,7 +778,7 @@ async function checks(context, page, pageUrl, results) {
         `the bucket column is no filter: ${JSON.stringify(query.filters)}`
       );
       // The builder runs the query on each change, as in a panel.
-      await waitForRun(page, query, 30_000);
+      await waitForRun(page, query);
       const result = await readJson(page, 'query-result');
       assert(!result.error, `query error: ${result.error}`);
       assertEqual(result.frames.length, 1, 'frames (one series)');
@@ -794,7 +797,7 @@ async function checks(context, page, pageUrl, results) {
     await editor.getByLabel('CQL', { exact: true }).check({ force: true });
     const cql = editor.getByTestId('cql-editor');
     const monacoInput = cql.locator('.monaco-editor textarea');
-    await monacoInput.waitFor({ state: 'attached', timeout: 30_000 });
+    await monacoInput.waitFor({ state: 'attached', timeout: WAIT_MS });
     await cql.locator('.monaco-editor[role="code"]').click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.press('Delete');
@@ -830,7 +833,7 @@ async function checks(context, page, pageUrl, results) {
         );
       },
       undefined,
-      { timeout: 20_000 }
+      { timeout: WAIT_MS }
     );
     const query = await readJson(page, 'query-json');
     assertEqual(query.queryType, 'cql', 'queryType');
@@ -844,10 +847,10 @@ async function checks(context, page, pageUrl, results) {
     await page.keyboard.press('ControlOrMeta+End');
     await page.keyboard.insertText(';\nSELECT 1');
     const squiggle = cql.locator('.squiggly-error');
-    await squiggle.first().waitFor({ timeout: 10_000 });
+    await squiggle.first().waitFor({ timeout: WAIT_MS });
     await squiggle.first().hover({ force: true });
     const hover = page.locator('.monaco-hover').filter({ hasText: 'only one statement can run' });
-    await hover.first().waitFor({ timeout: 10_000 });
+    await hover.first().waitFor({ timeout: WAIT_MS });
     await page.getByTestId('query-editor').screenshot({ path: path.join(outputDir, 'cql-editor.png') });
     // Without the second statement the mark goes away.
     await page.keyboard.press('Escape');
@@ -856,7 +859,7 @@ async function checks(context, page, pageUrl, results) {
     for (let i = 0; i < ';\nSELECT 1'.length; i++) {
       await page.keyboard.press('Backspace');
     }
-    await squiggle.first().waitFor({ state: 'detached', timeout: 10_000 });
+    await squiggle.first().waitFor({ state: 'detached', timeout: WAIT_MS });
   });
 
   await check(
@@ -962,7 +965,7 @@ async function main() {
     timeout: 60_000,
   });
   cleanups.push(() => context.close());
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(WAIT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
 
   const results = [];

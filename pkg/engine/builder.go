@@ -34,7 +34,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		notices = append(notices, fmt.Sprintf("Read %d partitions with one statement each, in parallel.", len(plan.Statements)))
 	}
 	if r.q.Format == query.FormatTable {
-		return e.table(ctx, plan.Statements, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, executed, notices)
+		return e.table(ctx, plan.Statements, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, notices)
 	}
 	shape := seriesShape{
 		timeColumn:   plan.TimeColumn,

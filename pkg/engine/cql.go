@@ -26,7 +26,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 	}
 	stmts := []query.Statement{{CQL: stmt}}
 	if r.q.Format == query.FormatTable {
-		return e.table(ctx, stmts, 0, tableTime{column: r.q.TimeColumn, unit: r.q.TimeUnit}, stmt, nil)
+		return e.table(ctx, stmts, 0, tableTime{column: r.q.TimeColumn, unit: r.q.TimeUnit}, nil, stmt, nil)
 	}
 
 	// A refresh runs the same SELECT over only the parts of the window the bin cache lacks.

@@ -194,6 +194,7 @@ func TestGoldenFrames(t *testing.T) {
 	}{
 		{"builder_seed_time_series", seedBuilder(map[string]any{"interval": "30s", "alias": "{{metric_name}} {{measure}}"})},
 		{"builder_seed_instant", seedBuilder(map[string]any{"instant": true})},
+		{"builder_seed_table", seedBuilder(map[string]any{"format": "table", "limit": 6})},
 		{"builder_composite_key_fanout", map[string]any{
 			"queryType": "builder", "keyspace": fixtureKeyspace, "table": "samples", "timeColumn": "ts",
 			"valueColumns": []string{"value", "hits"}, "aggregations": []string{"sum", "count"}, "interval": "1m", "fill": "zero",

@@ -18,8 +18,9 @@ import (
 
 // table returns the rows as they are, every CQL type mapped to a field type, at most
 // MaxRows of them (more are cut off with a warning rather than risking the plugin's memory).
-// When timeCol names an epoch or timeuuid time column, a time field is added in front of it.
-func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64, timeCol tableTime, executed string, notices []string) (backend.DataResponse, error) {
+// When timeCol names an epoch or timeuuid time column, a time field is added in front of it;
+// each derived measure (a builder's interval_count) gets a field computed from its columns.
+func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64, timeCol tableTime, derived []query.Measure, executed string, notices []string) (backend.DataResponse, error) {
 	maxRows := int64(e.opts.MaxRows)
 	scanLimit := maxRows + 1 // one more row tells us there were more
 	if limit > 0 && limit < scanLimit {
@@ -65,6 +66,7 @@ func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64
 		notices = append(notices, fmt.Sprintf("Truncated to the first %d rows (the data source's max rows): narrow the query or raise max rows.", maxRows))
 	}
 	addTimeField(frame, timeCol)
+	addDerivedFields(frame, derived)
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
 	return backend.DataResponse{Frames: withMeta(data.Frames{frame}, executed, notices, true)}, nil
 }
@@ -167,4 +169,38 @@ func addTimeField(frame *data.Frame, tc tableTime) {
 	}
 	f := data.NewField(name, nil, vals)
 	frame.Fields = append(frame.Fields[:idx], append([]*data.Field{f}, frame.Fields[idx:]...)...)
+}
+
+// addDerivedFields appends, for each derived measure, a field with its value per row (null
+// where one of its columns is null), so a table shows the values the user picked.
+func addDerivedFields(frame *data.Frame, measures []query.Measure) {
+	for _, m := range measures {
+		if !m.Derived || len(frame.Fields) == 0 {
+			continue
+		}
+		var inputs []*data.Field
+		for _, c := range m.Columns {
+			if f, i := frame.FieldByName(c); i >= 0 {
+				inputs = append(inputs, f)
+			}
+		}
+		if len(inputs) != len(m.Columns) {
+			continue
+		}
+		out := make([]*float64, frame.Rows())
+		vals := make([]float64, len(inputs))
+	rows:
+		for r := range out {
+			for i, f := range inputs {
+				v, err := f.NullableFloatAt(r)
+				if err != nil || v == nil {
+					continue rows
+				}
+				vals[i] = *v
+			}
+			x := m.Eval(vals)
+			out[r] = &x
+		}
+		frame.Fields = append(frame.Fields, data.NewField(m.Name, nil, out))
+	}
 }

@@ -442,8 +442,9 @@ func (s *Server) runOne(r *http.Request, e *engine.Engine, q query.Query, p data
 }
 
 // rawRows reads at most size+1 of the window's rows as they are stored. It returns them as
-// answer rows, with derived measures computed per row, when there are size or fewer; nil
-// rows when there are more.
+// answer rows when there are size or fewer, nil rows when there are more. The engine's table
+// has a field per requested column: the column itself, or a derived measure (interval_count)
+// computed per row.
 func (s *Server) rawRows(r *http.Request, c *cassandra.Client, t *schema.Table, base query.Query, p dataParams) ([][]any, int, error) {
 	q := base
 	q.Format = query.FormatTable
@@ -461,108 +462,31 @@ func (s *Server) rawRows(r *http.Request, c *cassandra.Client, t *schema.Table, 
 	if f.Rows() > p.size {
 		return nil, http.StatusOK, nil
 	}
-	// The engine's own plan says how each answer column is computed from the row: the column
-	// itself, or count and previous_count for interval_count.
-	measures, err := planMeasures(t, q, p)
-	if err != nil {
-		return nil, http.StatusInternalServerError, err
-	}
-	field := func(name string) (*data.Field, error) {
+	fields := make([]*data.Field, 0, len(p.columns)+1)
+	for _, name := range append([]string{seed.ColTimestamp}, p.columns...) {
 		fld, _ := f.FieldByName(name)
 		if fld == nil {
-			return nil, fmt.Errorf("the raw rows of %s.%s have no column %s", t.Keyspace, t.Name, name)
+			return nil, http.StatusInternalServerError, fmt.Errorf("the raw rows of %s.%s have no column %s", t.Keyspace, t.Name, name)
 		}
-		return fld, nil
-	}
-	tf, err := field(seed.ColTimestamp)
-	if err != nil {
-		return nil, http.StatusInternalServerError, err
-	}
-	type input struct {
-		m      query.Measure
-		fields []*data.Field
-	}
-	inputs := make([]input, len(measures))
-	for i, m := range measures {
-		in := input{m: m}
-		for _, name := range m.Columns {
-			fld, err := field(name)
-			if err != nil {
-				return nil, http.StatusInternalServerError, err
-			}
-			in.fields = append(in.fields, fld)
-		}
-		inputs[i] = in
+		fields = append(fields, fld)
 	}
 	rows := make([][]any, 0, f.Rows())
-	vals := make([]float64, 2)
 	for i := 0; i < f.Rows(); i++ {
-		tv, ok := tf.ConcreteAt(i)
+		tv, ok := fields[0].ConcreteAt(i)
 		if !ok {
 			continue // a clustering column is never null; nothing to place a row at
 		}
-		row := make([]any, len(inputs)+1)
+		row := make([]any, len(fields))
 		row[0] = isoTime(tv.(time.Time))
-		for j, in := range inputs {
-			vals = vals[:0]
-			for _, fld := range in.fields {
-				v, ok := fld.ConcreteAt(i)
-				x, isNum := number(v)
-				if !ok || !isNum {
-					break
-				}
-				vals = append(vals, x)
-			}
-			if len(vals) == len(in.fields) {
-				row[j+1] = in.m.Eval(vals)
+		for j, fld := range fields[1:] {
+			if v, err := fld.NullableFloatAt(i); err == nil && v != nil {
+				row[j+1] = *v
 			}
 		}
 		rows = append(rows, row)
 	}
 	slices.SortStableFunc(rows, func(a, b []any) int { return strings.Compare(a[0].(string), b[0].(string)) })
 	return rows, http.StatusOK, nil
-}
-
-// planMeasures returns the measures the engine's plan computes for the query, in the order
-// of the requested columns.
-func planMeasures(t *schema.Table, q query.Query, p dataParams) ([]query.Measure, error) {
-	raw, err := json.Marshal(q)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the data route's query: %w", err)
-	}
-	pq, err := query.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("the data route's query: %w", err)
-	}
-	plan, err := query.BuildPlan(pq, t, p.from, p.to)
-	if err != nil {
-		return nil, fmt.Errorf("planning the data route's query: %w", err)
-	}
-	if len(plan.Measures) != len(p.columns) {
-		return nil, fmt.Errorf("the plan has %d measures for %d columns", len(plan.Measures), len(p.columns))
-	}
-	return plan.Measures, nil
-}
-
-// number converts a numeric field value to float64.
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int16:
-		return float64(x), true
-	case int8:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	}
-	return 0, false
 }
 
 // binnedRows resamples the window into the seed's buckets, aligned to multiples of the width

@@ -268,6 +268,7 @@ describe('QueryEditor builder', () => {
     fireEvent.click(screen.getByLabelText('Table format'));
     expect(latest().format).toBe('table');
     expect(field('Interval')).toBeDisabled();
+    expect(field('Aggregations')).toBeDisabled();
     expect(field('Bin cache')).toBeDisabled();
     await waitFor(() =>
       expect(screen.getByTestId('cql-preview').textContent).toMatch(/-- table: the rows as they are/)

@@ -129,6 +129,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
           value={query.aggregations ?? []}
           measures={measures.value}
           valueColumns={query.valueColumns}
+          disabled={isTable}
           onChange={(aggregations) => onChange({ aggregations })}
         />
       </InlineFieldRow>

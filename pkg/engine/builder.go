@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -19,6 +20,15 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		return backend.DataResponse{}, err
 	}
 	plan, err := query.BuildPlanOpts(ctx, r.q, t, r.from, r.to, query.PlanOptions{MaxBucketStatements: e.opts.MaxBucketStatements})
+	if errors.Is(err, query.ErrNothingToRead) {
+		// Nothing to ask Cassandra: no data, and the reason as a notice (a panel shows "No data").
+		var qe *query.Error
+		msg := err.Error()
+		if errors.As(err, &qe) {
+			msg = qe.Msg
+		}
+		return backend.DataResponse{Frames: withMeta(nil, "-- no statement: "+msg, []string{upperFirst(msg) + "."}, false)}, nil
+	}
 	if err != nil {
 		return backend.DataResponse{}, err
 	}

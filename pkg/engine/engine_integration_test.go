@@ -194,7 +194,12 @@ func TestGoldenFrames(t *testing.T) {
 	}{
 		{"builder_seed_time_series", seedBuilder(map[string]any{"interval": "30s", "alias": "{{metric_name}} {{measure}}"})},
 		{"builder_seed_instant", seedBuilder(map[string]any{"instant": true})},
-		{"builder_seed_table", seedBuilder(map[string]any{"format": "table", "limit": 6})},
+		// One partition: rows of several partitions arrive in whatever order the parallel reads end.
+		{"builder_seed_table", seedBuilder(map[string]any{"format": "table", "limit": 3, "filters": []map[string]any{
+			{"column": "environment", "op": "=", "values": []string{"prod"}},
+			{"column": "application", "op": "=", "values": []string{"api"}},
+			{"column": "metric_name", "op": "=", "values": []string{"m2"}},
+		}})},
 		{"builder_composite_key_fanout", map[string]any{
 			"queryType": "builder", "keyspace": fixtureKeyspace, "table": "samples", "timeColumn": "ts",
 			"valueColumns": []string{"value", "hits"}, "aggregations": []string{"sum", "count"}, "interval": "1m", "fill": "zero",
@@ -427,5 +432,37 @@ func TestAnnotationShapedQuery(t *testing.T) {
 	}
 	if f.Rows() != 2 {
 		t.Fatalf("got %d annotations, want 2", f.Rows())
+	}
+}
+
+// A dashboard variable's filter and an ad hoc filter on the same column both hold: the query
+// reads the values they have in common, and with none in common it answers no data with the
+// reason, not an error, and sends nothing to Cassandra.
+func TestFiltersOnOneColumnIntersectOnCassandra(t *testing.T) {
+	e := New(fixtureClient(t), Options{})
+	q := seedBuilder(map[string]any{"interval": "1m"})
+	filters := q["filters"].([]map[string]any)
+	both := append(append([]map[string]any{}, filters...), map[string]any{"column": "metric_name", "op": "=", "values": []string{fixtureMetrics[1]}})
+	q["filters"] = both
+	res := run(t, e, dataQuery("A", q, fixtureStart, fixtureEnd, 100))
+	if res.Error != nil {
+		t.Fatalf("query failed: %v", res.Error)
+	}
+	// One partition is read (the other metrics fall away), and it has data.
+	if len(res.Frames) != 1 || res.Frames[0].Rows() == 0 || strings.Contains(res.Frames[0].Meta.ExecutedQueryString, "more statements") {
+		t.Fatalf("want one series from one statement: %v %s", res.Frames, res.Frames[0].Meta.ExecutedQueryString)
+	}
+
+	q["filters"] = append(both, map[string]any{"column": "application", "op": "=", "values": []string{"no-such-app"}})
+	res = run(t, e, dataQuery("A", q, fixtureStart, fixtureEnd, 100))
+	if res.Error != nil {
+		t.Fatalf("no value in common: want no data, got error %v", res.Error)
+	}
+	if len(res.Frames) != 1 || res.Frames[0].Rows() != 0 || len(res.Frames[0].Meta.Notices) != 1 ||
+		!strings.Contains(res.Frames[0].Meta.Notices[0].Text, `The filters on "application" have no value in common`) {
+		t.Fatalf("want one empty frame with the reason: %+v", res.Frames)
+	}
+	if s := res.Frames[0].Meta.ExecutedQueryString; strings.Contains(s, "SELECT") {
+		t.Errorf("a statement was sent: %s", s)
 	}
 }

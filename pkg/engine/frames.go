@@ -112,3 +112,11 @@ func withMeta(frames data.Frames, executed string, notices []string, hasData boo
 func sortResults(rs []binning.SeriesResult) {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Key < rs[j].Key })
 }
+
+// upperFirst starts a message with a capital letter, for a notice that is a sentence.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

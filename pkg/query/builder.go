@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -407,6 +408,25 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 	return p, nil
 }
 
+// ErrNothingToRead marks a query whose filters select no rows at all (filters on one column
+// with no value in common): the engine answers it with no data, not as a failure.
+var ErrNothingToRead = errors.New("the query selects no rows")
+
+// commonValues keeps the values of a that b also holds, in a's order.
+func commonValues(a, b []any) []any {
+	in := make(map[any]struct{}, len(b))
+	for _, v := range b {
+		in[valueKey(v)] = struct{}{}
+	}
+	var out []any
+	for _, v := range a {
+		if _, ok := in[valueKey(v)]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // collectFilters checks each filter's column, converts its values to the column's type and
 // groups them per column.
 func collectFilters(ctx context.Context, q *Query, t *schema.Table, tc schema.Column, notFound func(field, name string) error) (map[string]*restriction, error) {
@@ -450,8 +470,17 @@ func collectFilters(ctx context.Context, q *Query, t *schema.Table, tc schema.Co
 		}
 		switch f.Op {
 		case OpEq, OpIn:
-			if r.eq != nil || len(r.slices) > 0 {
-				return nil, errorf(field+".column", "%q is already filtered; keep one filter on it (IN matches several values)", c.Name)
+			if len(r.slices) > 0 {
+				return nil, errorf(field+".column", "%q is already filtered with a range; remove one of the filters", c.Name)
+			}
+			if r.eq != nil {
+				// Every filter holds, as in SQL: a dashboard variable's filter and an ad hoc
+				// filter on the same column leave the values they have in common.
+				vals = commonValues(r.eq, vals)
+				if len(vals) == 0 {
+					return nil, &Error{Field: field + ".values", Err: ErrNothingToRead,
+						Msg: fmt.Sprintf("the filters on %q have no value in common, so the query selects no rows", c.Name)}
+				}
 			}
 			r.eq = vals
 			r.eqField = field

@@ -505,9 +505,13 @@ func TestBuildPlanErrors(t *testing.T) {
 		{"clustering column after the time range", latest(), with(latestQuery("Temp C"), func(q *Query) {
 			q.Filters = append(q.Filters, Filter{Column: "probe", Op: "=", Values: []string{"2"}})
 		}), `filters[1].column: filtering on "probe" makes Cassandra filter rows, because the clustering column "ts" before it is not fixed with = or IN; remove the filter or tick "Allow filtering"`},
-		{"two filters on one column", seedTimer(), with(seedQuery("p99"), func(q *Query) {
+		{"two filters on one column with no value in common", seedTimer(), with(seedQuery("p99"), func(q *Query) {
 			q.Filters = append(q.Filters, Filter{Column: "environment", Op: "=", Values: []string{"dev"}})
-		}), `filters[3].column: "environment" is already filtered; keep one filter on it (IN matches several values)`},
+		}), `filters[3].values: the filters on "environment" have no value in common, so the query selects no rows`},
+		{"= after a range on one column", seedTimer(), with(seedQuery("p99"), func(q *Query) {
+			q.AllowFiltering = true
+			q.Filters = append(q.Filters, Filter{Column: "count", Op: ">", Values: []string{"0"}}, Filter{Column: "count", Op: "=", Values: []string{"5"}})
+		}), `filters[4].column: "count" is already filtered with a range; remove one of the filters`},
 		{"bigint value", seedTimer(), with(seedQuery("p99"), func(q *Query) {
 			q.Filters = append(q.Filters, Filter{Column: "count", Op: ">", Values: []string{"abc"}})
 		}), `filters[3].values: filter on "count": "abc" is not a bigint`},
@@ -641,6 +645,36 @@ func TestBuildPlanContextCanceled(t *testing.T) {
 }
 
 // Values that Cassandra sees as the same are one value; values it tells apart stay apart.
+// Filters on one column all hold, as a dashboard variable's filter and an ad hoc filter do:
+// the query reads the values they have in common, or nothing.
+func TestFiltersOnOneColumnIntersect(t *testing.T) {
+	q := with(seedQuery("p99"), func(q *Query) {
+		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: []string{"requests", "errors", "latency"}}
+		q.Filters = append(q.Filters,
+			Filter{Column: "metric_name", Op: "IN", Values: []string{"latency", "requests", "other"}},
+			Filter{Column: "environment", Op: "=", Values: []string{"prod"}})
+	})
+	p, err := BuildPlan(q, seedTimer(), t0, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]any
+	for _, s := range p.Statements {
+		got = append(got, s.Args[:3])
+	}
+	// In the first filter's order, one statement per partition.
+	want := [][]any{{"prod", "api", "requests"}, {"prod", "api", "latency"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("partitions read (-want +got):\n%s", diff)
+	}
+
+	q.Filters = append(q.Filters, Filter{Column: "metric_name", Op: "=", Values: []string{"errors"}})
+	_, err = BuildPlan(q, seedTimer(), t0, t1)
+	if !errors.Is(err, ErrNothingToRead) {
+		t.Fatalf("no value in common: got %v, want ErrNothingToRead", err)
+	}
+}
+
 func TestFilterValuesDistinct(t *testing.T) {
 	tests := []struct {
 		typ    string

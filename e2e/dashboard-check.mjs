@@ -80,6 +80,15 @@ export async function dashboardChecks({ context, pageUrl, check, outputDir, root
     }
 
     for (const v of saved.templating?.list ?? []) {
+      if (v.type === 'adhoc') {
+        await check(`dashboard ${uid}: ad hoc variable $${v.name} offers the partition key columns`, async () => {
+          const keys = await page.evaluate((name) => window.dashboardCheck.adHocKeys(name), v.name);
+          for (const k of ['environment', 'application', 'metric_name']) {
+            assert(keys.includes(k), `ad hoc keys ${JSON.stringify(keys)} lack ${k}`);
+          }
+        });
+        continue;
+      }
       await check(`dashboard ${uid}: variable $${v.name} has values from Cassandra`, async () => {
         const got = state.variables.find((x) => x.name === v.name);
         assert(got, `variable ${v.name} missing`);
@@ -165,6 +174,83 @@ export async function dashboardChecks({ context, pageUrl, check, outputDir, root
             path: path.join(outputDir, `dashboard-${uid}-${first.name}-${next}.png`),
             fullPage: true,
           });
+        }
+      );
+    }
+
+    // An ad hoc filter narrows every builder panel, on top of the dashboard's variables.
+    const adhoc = (saved.templating?.list ?? []).find((v) => v.type === 'adhoc');
+    const multi = (saved.templating?.list ?? []).find((v) => v.type === 'query' && v.multi);
+    if (adhoc && multi) {
+      await check(
+        `dashboard ${uid}: ad hoc filter on ${multi.name}'s column narrows the builder panels to one series`,
+        async () => {
+          await page.goto(`${pageUrl}dashboard.html?file=${encodeURIComponent(file)}`);
+          let now = await waitSettled(page);
+          // Every value of the multi-value variable: each builder panel shows several series.
+          const all = now.variables.find((v) => v.name === multi.name).options;
+          assert(all.length > 1, `$${multi.name} has ${all.length} options; the check needs two or more`);
+          let runs = Math.min(...now.panels.map((p) => p.runs));
+          await page.evaluate(([name, value]) => window.dashboardCheck.setVariable(name, value), [multi.name, all]);
+          now = await waitSettled(page, runs + 1);
+          const builder = panels.filter((p) => p.targets.every((t) => t.queryType === 'builder')).map((p) => p.id);
+          const series = (p) => p.frames.reduce((n, f) => n + f.fields.filter((x) => x.type === 'number').length, 0);
+          for (const p of now.panels.filter((x) => builder.includes(x.id))) {
+            assert(p.errors.length === 0, `panel "${p.title}": ${p.errors.join('; ')}`);
+            assert(series(p) > 1, `panel "${p.title}" shows ${series(p)} series for every $${multi.name}`);
+          }
+
+          runs = Math.min(...now.panels.map((p) => p.runs));
+          const sentBefore = now.sent.length;
+          const column = saved.panels
+            .flatMap((p) => p.targets ?? [])
+            .flatMap((t) => t.filters ?? [])
+            .find((f) => f.values?.includes(`$${multi.name}`))?.column;
+          assert(column, `no builder filter uses $${multi.name}`);
+          await page.evaluate(
+            ([name, key, value]) => window.dashboardCheck.setAdHocFilters(name, [{ key, operator: '=', value }]),
+            [adhoc.name, column, all[0]]
+          );
+          now = await waitSettled(page, runs + 1);
+          for (const p of now.panels.filter((x) => builder.includes(x.id))) {
+            assert(p.errors.length === 0, `panel "${p.title}" with the ad hoc filter: ${p.errors.join('; ')}`);
+            assert(
+              NEEDS[p.type](p.frames) && series(p) === 1,
+              `panel "${p.title}" shows ${series(p)} series with ${column} = ${all[0]}, want 1`
+            );
+          }
+          // The filter went to the backend with each builder panel's query, beside the variable's values.
+          const sent = now.sent.slice(sentBefore);
+          for (const p of panels.filter((x) => builder.includes(x.id))) {
+            for (const t of p.targets) {
+              assert(
+                sent.some(
+                  (q) =>
+                    q.table === t.table &&
+                    q.filters?.some((f) => f.column === column && f.values.length === 1 && f.values[0] === all[0])
+                ),
+                `panel "${p.title}": no query for ${t.table} with the ad hoc filter among ${JSON.stringify(sent).slice(0, 600)}`
+              );
+            }
+          }
+          await page.screenshot({ path: path.join(outputDir, `dashboard-${uid}-adhoc.png`), fullPage: true });
+
+          // "One of" (=|, the data source's multi-value operator): two values, two series.
+          runs = Math.min(...now.panels.map((p) => p.runs));
+          const two = all.slice(0, 2);
+          await page.evaluate(
+            ([name, key, values]) =>
+              window.dashboardCheck.setAdHocFilters(name, [{ key, operator: '=|', value: values[0], values }]),
+            [adhoc.name, column, two]
+          );
+          now = await waitSettled(page, runs + 1);
+          for (const p of now.panels.filter((x) => builder.includes(x.id))) {
+            assert(p.errors.length === 0, `panel "${p.title}" with ${column} one of ${two}: ${p.errors.join('; ')}`);
+            assert(
+              series(p) === 2,
+              `panel "${p.title}" shows ${series(p)} series with ${column} one of ${two}, want 2`
+            );
+          }
         }
       );
     }

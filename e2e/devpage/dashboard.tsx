@@ -46,6 +46,8 @@ import {
   toDataQueryError,
 } from '@grafana/runtime';
 import {
+  AdHocFiltersVariable,
+  AdHocFilterWithLabels,
   ConstantVariable,
   CustomVariable,
   dataLayers,
@@ -180,6 +182,9 @@ interface SavedVariable {
   sort?: number;
   definition?: string;
   current?: { value?: string | string[]; text?: string | string[] };
+  /** Ad hoc filters as saved. */
+  filters?: AdHocFilterWithLabels[];
+  baseFilters?: AdHocFilterWithLabels[];
 }
 
 interface SavedPanel {
@@ -238,6 +243,20 @@ function toVariable(v: SavedVariable): SceneVariable {
       return new ConstantVariable({ name: v.name, value: String(v.query ?? '') });
     case 'textbox':
       return new TextBoxVariable({ name: v.name, value: String(v.query ?? '') });
+    case 'adhoc':
+      // As Grafana's dashboards make it: applied by scenes to every query of its data source
+      // (request.filters), and asking for keys with the panels' queries.
+      return new AdHocFiltersVariable({
+        name: v.name,
+        datasource: v.datasource ?? null,
+        filters: v.filters ?? [],
+        baseFilters: v.baseFilters ?? [],
+        applyMode: 'auto',
+        useQueriesAsFilterForOptions: true,
+        supportsMultiValueOperators: Boolean(
+          (meta as { multiValueFilterOperators?: boolean }).multiValueFilterOperators
+        ),
+      });
     default:
       throw new Error(`dashboard page: variable type ${v.type} is not supported here`);
   }
@@ -651,6 +670,22 @@ async function main() {
           throw new Error(`no variable ${name}`);
         }
         v.changeValueTo(value);
+      },
+      /** Sets an ad hoc variable's filters, as picking them in its bar does. */
+      setAdHocFilters: (name: string, filters: Array<{ key: string; operator: string; value: string }>) => {
+        const v = variables.find((x) => x.state.name === name);
+        if (!(v instanceof AdHocFiltersVariable)) {
+          throw new Error(`no ad hoc variable ${name}`);
+        }
+        v.updateFilters(filters);
+      },
+      /** The keys an ad hoc variable offers (the data source's getTagKeys, through scenes). */
+      adHocKeys: async (name: string) => {
+        const v = variables.find((x) => x.state.name === name);
+        if (!(v instanceof AdHocFiltersVariable)) {
+          throw new Error(`no ad hoc variable ${name}`);
+        }
+        return (await v._getKeys(null)).map((o) => String(o.value));
       },
     },
   });

@@ -1,16 +1,14 @@
 import React, { useId } from 'react';
-import { Combobox, InlineField } from '@grafana/ui';
+import { InlineField } from '@grafana/ui';
 
-import { CassandraQuery, TimeUnit } from '../types';
+import { CassandraQuery } from '../types';
 import { BlurInput } from './queryBuilder/BlurInput';
-import { UNIT_OPTIONS } from './queryBuilder/TimeShapeEditor';
+import { TimeUnitSelect } from './queryBuilder/TimeUnitSelect';
 
 interface Props {
   query: CassandraQuery;
   onChange: (patch: Partial<CassandraQuery>) => void;
 }
-
-const NONE = '';
 
 /**
  * Which result column of raw CQL is the time, and its epoch unit when it holds a number: a table
@@ -18,7 +16,6 @@ const NONE = '';
  */
 export function CqlTimeEditor({ query, onChange }: Props) {
   const columnId = useId();
-  const unitId = useId();
   return (
     <>
       <InlineField
@@ -37,23 +34,7 @@ export function CqlTimeEditor({ query, onChange }: Props) {
           onCommit={(text) => onChange({ timeColumn: text.trim() || undefined })}
         />
       </InlineField>
-      <InlineField
-        label="Time unit"
-        labelWidth={12}
-        htmlFor={unitId}
-        tooltip="For a time column that holds a number: seconds, milliseconds, microseconds or nanoseconds since 1970-01-01 UTC"
-      >
-        <Combobox
-          id={unitId}
-          width={20}
-          options={[
-            { label: 'not a number', value: NONE, description: 'timestamp, date or timeuuid' },
-            ...UNIT_OPTIONS,
-          ]}
-          value={query.timeUnit ?? NONE}
-          onChange={(o) => onChange({ timeUnit: (o.value || undefined) as TimeUnit | undefined })}
-        />
-      </InlineField>
+      <TimeUnitSelect value={query.timeUnit} onChange={onChange} />
     </>
   );
 }

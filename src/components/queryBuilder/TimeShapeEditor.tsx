@@ -3,8 +3,9 @@ import { Button, Combobox, InlineField, InlineFieldRow } from '@grafana/ui';
 
 import { DataSource } from '../../datasource';
 import { getColumnValues } from '../../resources';
-import { BUCKET_GRANULARITIES, BucketGranularity, CassandraQuery, ColumnInfo, TIME_UNITS, TimeUnit } from '../../types';
+import { BUCKET_GRANULARITIES, BucketGranularity, CassandraQuery, ColumnInfo } from '../../types';
 import { BlurInput } from './BlurInput';
+import { TimeUnitSelect } from './TimeUnitSelect';
 import { bucketCandidates, isEpochType, needsFormat, suggestBucketFormat } from './bucketFormat';
 import { useResource } from './useResource';
 
@@ -16,13 +17,6 @@ interface Props {
   onChange: (patch: Partial<CassandraQuery>, run?: boolean) => void;
 }
 
-const UNIT_LABELS: Record<TimeUnit, string> = {
-  s: 'seconds',
-  ms: 'milliseconds',
-  us: 'microseconds (µs)',
-  ns: 'nanoseconds',
-};
-export const UNIT_OPTIONS = TIME_UNITS.map((u) => ({ label: u === 'us' ? 'µs' : u, value: u, description: UNIT_LABELS[u] }));
 const GRANULARITY_OPTIONS = BUCKET_GRANULARITIES.map((g) => ({
   label: g,
   value: g,
@@ -35,7 +29,6 @@ const NONE = '';
  * that buckets time (a day, hour, week or month per partition), with the format of its values.
  */
 export function TimeShapeEditor({ datasource, keyspace, query, columns, onChange }: Props) {
-  const unitId = useId();
   const bucketId = useId();
   const granId = useId();
   const formatId = useId();
@@ -79,25 +72,7 @@ export function TimeShapeEditor({ datasource, keyspace, query, columns, onChange
   }
   return (
     <InlineFieldRow>
-      {epoch && (
-        <InlineField
-          label="Time unit"
-          labelWidth={14}
-          htmlFor={unitId}
-          tooltip="The time column holds a number of epoch units: seconds, milliseconds, microseconds or nanoseconds since 1970-01-01 UTC"
-          invalid={!query.timeUnit}
-          error="Choose the unit of the epoch time column"
-        >
-          <Combobox
-            id={unitId}
-            width={20}
-            placeholder="Choose unit"
-            options={UNIT_OPTIONS}
-            value={query.timeUnit ?? null}
-            onChange={(o) => onChange({ timeUnit: o.value })}
-          />
-        </InlineField>
-      )}
+      {epoch && <TimeUnitSelect value={query.timeUnit} required onChange={onChange} />}
       {(candidates.length > 0 || query.bucketColumn) && (
         <InlineField
           label="Time bucket"

@@ -240,13 +240,13 @@ func previewOf(q *query.Query, t *schema.Table, plan *query.Plan) Preview {
 		ps := PreviewStatement{CQL: s.CQL, Values: make([]string, len(s.Args))}
 		cols := markerColumns(s.CQL)
 		for j, a := range s.Args {
-			ps.Values[j] = Literal(a)
 			// A date column's value is bound as a time; written in, it must be a date literal.
-			if ts, ok := a.(time.Time); ok && j < len(cols) {
+			if j < len(cols) {
 				if c, found := t.Column(cols[j]); found && strings.EqualFold(c.Type, "date") {
-					ps.Values[j] = "'" + ts.UTC().Format("2006-01-02") + "'"
+					a = asDates(a)
 				}
 			}
+			ps.Values[j] = Literal(a)
 		}
 		p.Statements = append(p.Statements, ps)
 	}
@@ -262,6 +262,22 @@ func previewOf(q *query.Query, t *schema.Table, plan *query.Plan) Preview {
 		p.Measures = append(p.Measures, pm)
 	}
 	return p
+}
+
+// asDates turns the times of a date column's bound value (one, or an IN list) into the
+// 'YYYY-MM-DD' text Cassandra reads as a date.
+func asDates(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC().Format("2006-01-02")
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = asDates(e)
+		}
+		return out
+	}
+	return v
 }
 
 // markerColumns names, for each ? marker of a builder statement in order, the column its value

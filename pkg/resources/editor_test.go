@@ -367,3 +367,19 @@ func TestEditorMacroList(t *testing.T) {
 		t.Errorf("testdata/macros.json differs from query.Macros() (-backend +file):\n%s", diff)
 	}
 }
+
+func TestAsDates(t *testing.T) {
+	d := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in   any
+		want string
+	}{
+		{d, `'2026-03-01'`},
+		{[]any{d, d.AddDate(0, 0, 1)}, `('2026-03-01', '2026-03-02')`},
+		{"2026-03-05", `'2026-03-05'`},
+	} {
+		if got := Literal(asDates(tt.in)); got != tt.want {
+			t.Errorf("Literal(asDates(%v)) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

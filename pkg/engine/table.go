@@ -104,18 +104,14 @@ type tableTime struct {
 }
 
 // convertsToTime reports whether a table's time column holds time as a number of epoch units
-// or a timeuuid, which addTimeField turns into a time field.
+// or a timeuuid, which addTimeField turns into a time field: a time column as binning reads
+// it (isTimeColumn) that is not a timestamp or date field already.
 func convertsToTime(c cassandra.ColumnInfo, unit string) bool {
-	if c.TypeInfo == nil {
+	if !isTimeColumn(c, unit) {
 		return false
 	}
-	switch c.TypeInfo.Type() {
-	case gocql.TypeInt, gocql.TypeBigInt, gocql.TypeVarint:
-		return unit != ""
-	case gocql.TypeTimeUUID:
-		return unit == ""
-	}
-	return false
+	typ := c.TypeInfo.Type()
+	return typ != gocql.TypeTimestamp && typ != gocql.TypeDate
 }
 
 // addTimeField puts a time field ("time", or "<column>_time" when a column is named time) in

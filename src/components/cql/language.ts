@@ -61,7 +61,11 @@ export const MACROS: MacroDoc[] = [
   },
 ];
 
-/** Clause keywords: completion offers them, the formatter upper-cases them. */
+/**
+ * Clause keywords: completion offers them and the editor highlights them. The formatter's list of
+ * words it upper-cases (format.ts) is narrower on purpose: it leaves `true`, `false` and a column
+ * named `key` as written.
+ */
 export const CQL_KEYWORDS = [
   'SELECT',
   'DISTINCT',

@@ -4,7 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 )
+
+// DefaultHealthTTL is how long one health check answers /api/health, as Grafana caches its own
+// database check: load balancer probes and unauthenticated callers cost Cassandra at most one
+// check (two requests) per TTL, however often they call.
+const DefaultHealthTTL = 5 * time.Second
 
 type healthJSON struct {
 	Status         string `json:"status"`
@@ -21,11 +28,61 @@ type healthJSON struct {
 // token is set, a request without it learns only ok or error: versions, cluster names and
 // the hosts in connection errors are for those who hold the token.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	status, out := s.checkHealth(r.Context())
+	status, out := s.healthCache.get(r.Context())
 	if !s.hasToken(r) {
 		out = healthJSON{Status: out.Status}
 	}
 	writeJSON(w, status, out)
+}
+
+// healthCache shares one health check between all calls within its TTL, and one check in
+// flight between the calls that arrive while it runs.
+type healthCache struct {
+	ttl   time.Duration // 0 or less: every call checks
+	now   func() time.Time
+	check func(context.Context) (int, healthJSON)
+
+	mu      sync.Mutex
+	at      time.Time     // when the kept result was checked; zero when there is none
+	status  int           // the kept result
+	out     healthJSON    //
+	running chan struct{} // closed when the check in flight ends; nil when none runs
+}
+
+// get answers the kept result while it is fresh, else waits for a check (starting one unless
+// one runs). The check does not end with the caller that started it, so a client that goes
+// away does not leave "context canceled" as everyone's answer.
+func (c *healthCache) get(ctx context.Context) (int, healthJSON) {
+	if c.ttl <= 0 {
+		return c.check(ctx)
+	}
+	c.mu.Lock()
+	if !c.at.IsZero() && c.now().Sub(c.at) < c.ttl {
+		defer c.mu.Unlock()
+		return c.status, c.out
+	}
+	if c.running == nil {
+		c.running = make(chan struct{})
+		go c.run(context.WithoutCancel(ctx), c.running)
+	}
+	done := c.running
+	c.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return http.StatusServiceUnavailable, healthJSON{Status: "error", Error: "the request ended while waiting for the health check: " + ctx.Err().Error()}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status, c.out
+}
+
+func (c *healthCache) run(ctx context.Context, done chan struct{}) {
+	status, out := c.check(ctx)
+	c.mu.Lock()
+	c.at, c.status, c.out, c.running = c.now(), status, out, nil
+	c.mu.Unlock()
+	close(done)
 }
 
 func (s *Server) checkHealth(ctx context.Context) (int, healthJSON) {

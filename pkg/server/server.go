@@ -38,20 +38,24 @@ type Options struct {
 	Logger *slog.Logger
 	// RequestTimeout bounds the work of one request; default the query timeout plus 10 s.
 	RequestTimeout time.Duration
-	// Now is the clock for default time ranges; default time.Now.
+	// Now is the clock for default time ranges and the health cache; default time.Now.
 	Now func() time.Time
+	// HealthTTL is how long one health check answers /api/health; default DefaultHealthTTL,
+	// negative: every call checks.
+	HealthTTL time.Duration
 }
 
 // Server answers the standalone HTTP API.
 type Server struct {
-	settings cassandra.Settings
-	opts     Options
-	log      *slog.Logger
-	metrics  *metrics
-	sem      chan struct{}
-	handler  http.Handler
-	session  *cassandra.Lazy
-	cache    *bincache.Cache // closed bins of binned queries; nil when turned off
+	settings    cassandra.Settings
+	opts        Options
+	log         *slog.Logger
+	metrics     *metrics
+	sem         chan struct{}
+	handler     http.Handler
+	session     *cassandra.Lazy
+	cache       *bincache.Cache // closed bins of binned queries; nil when turned off
+	healthCache *healthCache
 }
 
 // New returns a server for the given Cassandra settings. It connects on first use and again
@@ -69,8 +73,12 @@ func New(settings cassandra.Settings, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.HealthTTL == 0 {
+		opts.HealthTTL = DefaultHealthTTL
+	}
 	s := &Server{settings: settings, opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.Threads)}
 	s.session = cassandra.NewLazy(settings, s.metrics.observe)
+	s.healthCache = &healthCache{ttl: opts.HealthTTL, now: opts.Now, check: s.checkHealth}
 	if s.cache = engine.NewCache(settings); s.cache != nil {
 		s.metrics.registry.MustRegister(cacheCollector{s.cache})
 	}
@@ -132,7 +140,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/{table}/{metric}", s.metricData)
 		r.Post("/api/query", s.query)
-		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{})))
+		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{Keyspaces: resources.KeyspacesOf(s.settings)})))
 	})
 	return r
 }

@@ -291,6 +291,12 @@ auto_snapshot: false
 snapshot_before_compaction: false
 disk_failure_policy: stop
 commit_failure_policy: stop
+# Guardrails a production cluster should set (Cassandra ships them off): a SELECT may name at
+# most 100 partitions, and its IN lists at most 1000 combinations. The builder's own bounds
+# (query.MaxStatementPartitions, query.MaxStatementCombinations) stay inside them. Cassandra
+# applies guardrails to roles that are not superusers, so with authentication on.
+partition_keys_in_select_fail_threshold: 100
+in_select_cartesian_product_fail_threshold: 1000
 EOF
   if [[ "$TLS" == 1 ]]; then
     certs="$(cert_dir)"

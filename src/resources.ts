@@ -63,6 +63,9 @@ export interface BuilderPreview {
   executed: string;
   statements: Array<{ cql: string; values: string[] }>;
   statementCount: number;
+  /** Partitions the statements name in all (0 for a scan), and the most one statement names. */
+  partitionCount: number;
+  statementPartitions: number;
   measures?: PreviewMeasure[];
   instant?: boolean;
   keyspace: string;

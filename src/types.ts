@@ -144,6 +144,8 @@ export interface CassandraOptions extends DataSourceJsonData {
   maxQueryMemoryMiB?: number;
   /** Statements a builder query over a time-bucketed table may run. */
   maxBucketStatements?: number;
+  /** Partitions one builder query may name with its partition key filters. */
+  maxPartitions?: number;
   /** Memory of the data source's cache of closed bins, in MiB. */
   binCacheMiB?: number;
   disableBinCache?: boolean;
@@ -172,6 +174,7 @@ export const SETTINGS_DEFAULTS = {
   maxConcurrency: 8,
   maxQueryMemoryMiB: 256,
   maxBucketStatements: 1000,
+  maxPartitions: 10000,
   binCacheMiB: 256,
   lateDataWindow: '5m',
 };

@@ -14,7 +14,7 @@ var guardrailAdvice = map[string][2]string{
 	"allow_filtering": {"allow_filtering_enabled",
 		"filter on the partition key, a clustering prefix or an indexed column instead of ticking \"Allow filtering\""},
 	"partition_keys_in_select": {"partition_keys_in_select_fail_threshold",
-		"choose fewer partition key values (the builder reads up to 256 partitions with one statement each; more go into one IN statement)"},
+		"choose fewer partition key values (the builder reads up to 256 partitions with one statement each; more go into IN statements of at most 100 partitions)"},
 	"in_select_cartesian_product": {"in_select_cartesian_product_fail_threshold",
 		"choose fewer values in the IN filters: their combinations multiply"},
 	"page_size":               {"page_size_fail_threshold", "lower the data source's page size"},

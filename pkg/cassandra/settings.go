@@ -60,6 +60,10 @@ type Settings struct {
 	// MaxBucketStatements caps the statements of a builder query over a time-bucketed table
 	// (buckets in the range times the other partition key values); 0 means 1000.
 	MaxBucketStatements int `json:"maxBucketStatements"`
+	// MaxPartitions caps the partitions one builder query names with its partition key
+	// filters (the product of their values, times the buckets of a bucketed table); 0 means
+	// 10000.
+	MaxPartitions int `json:"maxPartitions"`
 	// BinCacheMiB bounds the cache of closed bins that lets a refresh read only newer rows;
 	// DisableBinCache turns the cache off. LateDataWindow is how long after a bin's end rows
 	// may still arrive: younger bins are read again on every refresh.
@@ -104,6 +108,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"maxConcurrency": &flexInt{&s.MaxConcurrency}, "tls": &s.TLS,
 			"maxQueryMemoryMiB":   &flexInt{&s.MaxQueryMemoryMiB},
 			"maxBucketStatements": &flexInt{&s.MaxBucketStatements},
+			"maxPartitions":       &flexInt{&s.MaxPartitions},
 			"binCacheMiB":         &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
 			"disableWideSplit": &s.DisableWideSplit,
 		}
@@ -223,6 +228,9 @@ func (s Settings) Validate() error {
 	}
 	if s.LateDataWindow < 0 {
 		return &SettingsError{Field: "lateDataWindow", Msg: "must be a positive duration such as 5m (rows may arrive this long after their time)"}
+	}
+	if s.MaxPartitions < 0 {
+		return &SettingsError{Field: "maxPartitions", Msg: fmt.Sprintf("%d is negative: use a positive number of partitions or leave it empty for the default (10000)", s.MaxPartitions)}
 	}
 	if s.MaxBucketStatements < 0 {
 		return &SettingsError{Field: "maxBucketStatements", Msg: fmt.Sprintf("%d is negative: use a positive number of statements or leave it empty for the default (1000)", s.MaxBucketStatements)}

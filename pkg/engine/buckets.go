@@ -173,14 +173,8 @@ func (e *Engine) finishBuckets(res *backend.DataResponse, br *bucketReads, forma
 	if f.Meta == nil {
 		f.Meta = &data.FrameMeta{}
 	}
-	// First, in place of the fan-out notice it says more than.
-	ns := []data.Notice{{Severity: data.NoticeSeverityInfo, Text: br.notice(e.opts.MaxConcurrency)}}
-	for _, n := range f.Meta.Notices {
-		if !strings.HasSuffix(n.Text, "partitions with one statement each, in parallel.") {
-			ns = append(ns, n)
-		}
-	}
-	f.Meta.Notices = ns
+	// First: it says how the partitions were read (readNotice leaves bucketed queries to it).
+	f.Meta.Notices = append([]data.Notice{{Severity: data.NoticeSeverityInfo, Text: br.notice(e.opts.MaxConcurrency)}}, f.Meta.Notices...)
 }
 
 // sortFrameBy orders a table frame's rows by one field (stable), when that field holds

@@ -19,7 +19,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
-	plan, err := query.BuildPlanOpts(ctx, r.q, t, r.from, r.to, query.PlanOptions{MaxBucketStatements: e.opts.MaxBucketStatements})
+	plan, err := query.BuildPlanOpts(ctx, r.q, t, r.from, r.to, e.opts.planOptions())
 	if errors.Is(err, query.ErrNothingToRead) {
 		// Nothing to ask Cassandra: no data, and the reason as a notice (a panel shows "No data").
 		var qe *query.Error
@@ -39,12 +39,8 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		defer func() { e.finishBuckets(&res, reads, r.q.Format) }()
 	}
 	executed := describeStatements(plan.Statements)
-	var notices []string
-	if plan.FanOut {
-		notices = append(notices, fmt.Sprintf("Read %d partitions with one statement each, in parallel.", len(plan.Statements)))
-	}
 	if r.q.Format == query.FormatTable {
-		return e.table(ctx, plan.Statements, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, notices)
+		return e.table(ctx, plan.Statements, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, readNotice(plan, plan.Statements, 1))
 	}
 	shape := seriesShape{
 		timeColumn:   plan.TimeColumn,
@@ -62,12 +58,15 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		executed = describeRanges(stmts, rf.ranges)
 	}
 	// Few partitions over a long range: read pieces of it in parallel.
+	npieces := 1
 	if split, pieces, err := e.splitWide(ctx, r, plan, t, rf.readRanges(r)); err != nil {
 		return backend.DataResponse{}, err
 	} else if split != nil {
 		stmts = split
+		npieces = len(pieces)
 		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", len(pieces), len(stmts))
 	}
+	notices := readNotice(plan, stmts, npieces)
 	// The bucket notice counts the statements this query runs, not the whole window's plan.
 	reads.reading(stmts, rf.partial())
 	scan := func(newReader readerFactory) (int64, error) {
@@ -262,4 +261,25 @@ func formatWidth(d time.Duration) string {
 		return fmt.Sprintf("%ds", d/time.Second)
 	}
 	return d.String()
+}
+
+// readNotice says how the query's partitions were read, from the statements that ran (after
+// the bin cache and the wide split took their part). A bucketed query has its own notice.
+func readNotice(plan *query.Plan, stmts []query.Statement, pieces int) []string {
+	if plan.BucketColumn != "" || plan.Partitions < 2 || len(stmts) < 2 {
+		return nil
+	}
+	_, most := statementPartitions(stmts)
+	var text string
+	switch {
+	case pieces > 1:
+		text = fmt.Sprintf("Read %d partitions in %d pieces of the time range: %d statements in parallel.", plan.Partitions, pieces, len(stmts))
+	case most > 1:
+		text = fmt.Sprintf("Read %d partitions with %d statements of at most %d partitions each, in parallel.", plan.Partitions, len(stmts), most)
+	case len(stmts) == plan.Partitions:
+		text = fmt.Sprintf("Read %d partitions with one statement each, in parallel.", plan.Partitions)
+	default:
+		text = fmt.Sprintf("Read %d partitions with %d statements (one per partition and time range), in parallel.", plan.Partitions, len(stmts))
+	}
+	return []string{text}
 }

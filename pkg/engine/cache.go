@@ -187,7 +187,7 @@ func (e *Engine) builderRefresh(r request, plan *query.Plan) *refresh {
 func (e *Engine) rangeStatements(ctx context.Context, q *query.Query, t *schema.Table, ranges []span) ([]query.Statement, error) {
 	var out []query.Statement
 	for _, s := range ranges {
-		p, err := query.BuildPlanOpts(ctx, q, t, s.from, s.to, query.PlanOptions{MaxBucketStatements: e.opts.MaxBucketStatements})
+		p, err := query.BuildPlanOpts(ctx, q, t, s.from, s.to, e.opts.planOptions())
 		if err != nil {
 			return nil, err
 		}

@@ -44,6 +44,9 @@ type Options struct {
 	// MaxBucketStatements caps the statements of a query over a time-bucketed table (0 means
 	// query.DefaultMaxBucketStatements).
 	MaxBucketStatements int
+	// MaxPartitions caps the partitions a builder query names (0 means
+	// query.DefaultMaxPartitions).
+	MaxPartitions int
 	// Cache keeps the closed bins of binned queries between requests, so a refresh reads only
 	// newer rows; nil turns it off. One per data source (see NewCache).
 	Cache *bincache.Cache
@@ -60,9 +63,14 @@ type Options struct {
 
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
-	return Options{MaxBucketStatements: s.MaxBucketStatements, MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
+	return Options{MaxBucketStatements: s.MaxBucketStatements, MaxPartitions: s.MaxPartitions, MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
 		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std(),
 		SplitWide: !s.DisableWideSplit}
+}
+
+// planOptions are the limits the planner applies to every plan of this engine.
+func (o Options) planOptions() query.PlanOptions {
+	return query.PlanOptions{MaxBucketStatements: o.MaxBucketStatements, MaxPartitions: o.MaxPartitions}
 }
 
 // Engine runs queries for one data source.

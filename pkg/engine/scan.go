@@ -157,6 +157,16 @@ func closeQuietly(r rows) {
 	_ = r.Close()
 }
 
+// statementPartitions is how many partitions the statements name in all, and the most one of
+// them names.
+func statementPartitions(stmts []query.Statement) (total, most int) {
+	for _, s := range stmts {
+		total += s.Partitions
+		most = max(most, s.Partitions)
+	}
+	return total, most
+}
+
 // describeStatements is the executed CQL for Meta.ExecutedQueryString.
 func describeStatements(stmts []query.Statement) string {
 	if len(stmts) == 0 {
@@ -164,7 +174,11 @@ func describeStatements(stmts []query.Statement) string {
 	}
 	var b strings.Builder
 	b.WriteString(stmts[0].CQL)
-	if len(stmts) > 1 {
+	total, most := statementPartitions(stmts)
+	switch {
+	case len(stmts) > 1 && most > 1:
+		fmt.Fprintf(&b, "\n-- and %d more statements like it, run in parallel: %d partitions in all, at most %d in one statement", len(stmts)-1, total, most)
+	case len(stmts) > 1:
 		fmt.Fprintf(&b, "\n-- and %d more statements like it, one per partition, run in parallel", len(stmts)-1)
 	}
 	return b.String()

@@ -32,6 +32,8 @@ const DefaultMaxBucketStatements = 1000
 type PlanOptions struct {
 	// MaxBucketStatements caps the statements of a bucketed query; 0 means the default.
 	MaxBucketStatements int
+	// MaxPartitions caps the partitions one query names; 0 means DefaultMaxPartitions.
+	MaxPartitions int
 }
 
 // Tokens of a bucket format. Text between single quotes is literal, as is any other character.

@@ -35,6 +35,9 @@ type Statement struct {
 	// Bucket names the time bucket the statement reads (a bucketed table), for notices; empty
 	// otherwise.
 	Bucket string
+	// Partitions is how many partitions the statement names; 0 when its filters do not fix
+	// the whole partition key (a scan).
+	Partitions int
 }
 
 // Measure is one value the user asked for and how to aggregate it per bin.
@@ -80,6 +83,9 @@ type Plan struct {
 	SinglePartition bool
 	// FanOut is true when IN filters on the partition key became one statement per partition.
 	FanOut bool
+	// Partitions is how many partitions the statements name in all; 0 when they do not fix
+	// the whole partition key (a scan).
+	Partitions int
 	// TimeFirstClustering is true when the time column is the first clustering column, so rows
 	// of a partition arrive in time order (descending when TimeDescending).
 	TimeFirstClustering bool
@@ -270,15 +276,26 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 	// MaxFanOut partitions the request count would cost more than it saves, so IN is kept.
 	// Multi-value filters on clustering columns stay IN: they are answered inside one
 	// partition by one replica, which is what IN does well.
+	// Past MaxFanOut partitions they go into IN statements instead, each naming at most
+	// MaxStatementPartitions partitions, and the query as a whole at most maxPartitions.
 	pk := t.PartitionKey()
-	combos := 1
+	maxPartitions := opts.MaxPartitions
+	if maxPartitions <= 0 {
+		maxPartitions = DefaultMaxPartitions
+	}
+	ckCount, ckFactors := clusteringCombinations(t, restr)
+	if ckCount.Cmp(big.NewInt(MaxStatementCombinations)) > 0 {
+		return nil, errorf("filters", "the IN filters on clustering columns ask each partition for %s row key combinations (%s); at most %d can be read in one query: choose fewer values", ckCount, ckFactors, MaxStatementCombinations)
+	}
+	perStatement := min(MaxStatementPartitions, MaxStatementCombinations/int(ckCount.Int64()))
+	combos := maxPartitions + 1 // more than any bound when the partition key is not fixed
 	if pkFull {
-		for _, c := range pk {
-			combos *= len(restr[c.Name].eq)
-			if combos > MaxFanOut {
-				break
-			}
+		names, lists := partitionKeyLists(pk, restr)
+		count, factors := keyCount(names, lists)
+		if count.Cmp(big.NewInt(int64(maxPartitions))) > 0 {
+			return nil, errorf("filters", "the partition key filters select %s partitions (%s), more than the %d one query may read (maxPartitions in the data source settings): choose fewer values, or raise the limit", count, factors, maxPartitions)
 		}
+		combos = int(count.Int64())
 	}
 	// An index serves some filter: Cassandra refuses IN on the partition key and ORDER BY then.
 	usesIndex := false
@@ -288,20 +305,25 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 	if usesIndex && pkFull && combos > MaxFanOut && p.BucketColumn == "" {
 		return nil, errorf("filters", "the partition key filters select more than %d partitions; with a filter on an indexed column each partition is read with its own statement (Cassandra refuses IN on the partition key then): choose fewer values", MaxFanOut)
 	}
-	var partitions [][]any // one entry per statement: the partition key values, in key order
+	var partitions []keyValues // one entry per statement: the partition key values, in key order
 	switch {
 	case p.BucketColumn != "":
 		// addBuckets checked the count against the limit: every bucket of every partition
 		// gets its own statement, so the buckets read in parallel.
-		partitions = crossProduct(pk, restr)
+		_, lists := partitionKeyLists(pk, restr)
+		partitions = onePerStatement(lists)
 		p.SinglePartition = true
 		p.FanOut = len(partitions) > 1
 	case pkFull && combos <= MaxFanOut:
-		partitions = crossProduct(pk, restr)
+		_, lists := partitionKeyLists(pk, restr)
+		partitions = onePerStatement(lists)
 		p.SinglePartition = true
 		p.FanOut = len(partitions) > 1
+	case pkFull:
+		_, lists := partitionKeyLists(pk, restr)
+		partitions = splitPartitions(lists, perStatement)
 	default:
-		partitions = [][]any{nil}
+		partitions = []keyValues{nil}
 	}
 
 	// Instant: ask Cassandra for the latest row only when it can answer per series. That needs
@@ -363,7 +385,7 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 				args = append(args, timeArgs...)
 			}
 			if pv != nil && c.Name == p.BucketColumn {
-				bucket = bucketLabels[valueKey(pv[pkIndex[c.Name]])]
+				bucket = bucketLabels[valueKey(pv[pkIndex[c.Name]][0])]
 				p.BucketArg = len(args)
 			}
 			r := restr[c.Name]
@@ -372,9 +394,12 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 			}
 			if r.eq != nil {
 				switch {
-				case pv != nil && c.Kind == schema.PartitionKey:
+				case pv != nil && c.Kind == schema.PartitionKey && len(pv[pkIndex[c.Name]]) == 1:
 					conds = append(conds, schema.QuoteIdent(c.Name)+" = ?")
-					args = append(args, pv[pkIndex[c.Name]])
+					args = append(args, pv[pkIndex[c.Name]][0])
+				case pv != nil && c.Kind == schema.PartitionKey:
+					conds = append(conds, schema.QuoteIdent(c.Name)+" IN ?")
+					args = append(args, append([]any(nil), pv[pkIndex[c.Name]]...))
 				case len(r.eq) == 1:
 					conds = append(conds, schema.QuoteIdent(c.Name)+" = ?")
 					args = append(args, r.eq[0])
@@ -403,7 +428,12 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 		if q.AllowFiltering {
 			cql += " ALLOW FILTERING"
 		}
-		p.Statements = append(p.Statements, Statement{CQL: cql, Args: args, Bucket: bucket})
+		st := Statement{CQL: cql, Args: args, Bucket: bucket}
+		if pv != nil {
+			st.Partitions = pv.partitions()
+			p.Partitions += st.Partitions
+		}
+		p.Statements = append(p.Statements, st)
 	}
 	return p, nil
 }
@@ -548,23 +578,6 @@ func checkRestrictions(q *Query, t *schema.Table, tc schema.Column, restr map[st
 		return false, err
 	}
 	return true, nil
-}
-
-// crossProduct lists the partition key value combinations, first key column outermost, in
-// the order the values were given.
-func crossProduct(pk []schema.Column, restr map[string]*restriction) [][]any {
-	out := [][]any{{}}
-	for _, c := range pk {
-		var next [][]any
-		for _, prefix := range out {
-			for _, v := range restr[c.Name].eq {
-				combo := append(append([]any(nil), prefix...), v)
-				next = append(next, combo)
-			}
-		}
-		out = next
-	}
-	return out
 }
 
 // orderedColumns is the table's columns in key order: partition key, clustering key, then the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 	"gopkg.in/inf.v0"
 )
@@ -58,6 +59,7 @@ const (
 )
 
 func TestBuildPlan(t *testing.T) {
+	const inStatement = `SELECT "metric_name", "metric_timestamp", "p99" FROM "metric_data"."raw_timer_with_interval" WHERE "environment" = ? AND "application" = ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`
 	tests := []struct {
 		name  string
 		table *schema.Table
@@ -382,10 +384,12 @@ func TestBuildPlan(t *testing.T) {
 				q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFanOut + 1)}
 			}),
 			want: &Plan{
-				Statements: []Statement{{
-					CQL:  `SELECT "metric_name", "metric_timestamp", "p99" FROM "metric_data"."raw_timer_with_interval" WHERE "environment" = ? AND "application" = ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`,
-					Args: []any{"prod", "api", anys(names(MaxFanOut + 1)), t0, t1},
-				}},
+				// IN statements of at most MaxStatementPartitions partitions each.
+				Statements: []Statement{
+					{CQL: inStatement, Args: []any{"prod", "api", anys(names(MaxFanOut + 1)[:100]), t0, t1}},
+					{CQL: inStatement, Args: []any{"prod", "api", anys(names(MaxFanOut + 1)[100:200]), t0, t1}},
+					{CQL: inStatement, Args: []any{"prod", "api", anys(names(MaxFanOut + 1)[200:]), t0, t1}},
+				},
 				Table:               "metric_data.raw_timer_with_interval",
 				Columns:             []string{"metric_name", "metric_timestamp", "p99"},
 				TimeColumn:          "metric_timestamp",
@@ -403,7 +407,10 @@ func TestBuildPlan(t *testing.T) {
 			if err != nil {
 				t.Fatalf("BuildPlan: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, cmpValues); diff != "" {
+			// Partition counts have their own test (TestBuildPlanPartitions).
+			ignoreCounts := cmpopts.IgnoreFields(Plan{}, "Partitions")
+			ignoreStatementCounts := cmpopts.IgnoreFields(Statement{}, "Partitions")
+			if diff := cmp.Diff(tt.want, got, cmpValues, ignoreCounts, ignoreStatementCounts); diff != "" {
 				t.Errorf("plan mismatch (-want +got):\n%s", diff)
 			}
 			for _, s := range got.Statements {
@@ -447,14 +454,28 @@ func TestBuildPlanFanOutBound(t *testing.T) {
 	if len(p.Statements) != 256 || !p.FanOut || !p.SinglePartition {
 		t.Errorf("got %d statements, FanOut %v, SinglePartition %v; want 256 single-partition statements", len(p.Statements), p.FanOut, p.SinglePartition)
 	}
+	// 16 x 17 = 272 partitions: IN statements, each naming at most MaxStatementPartitions
+	// (application 5 x metric_name 17 = 85, and the last one 1 x 17).
 	q.Filters[2].Values = names(17)
 	p, err = BuildPlan(q, seedTimer(), t0, t1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `SELECT "application", "metric_name", "metric_timestamp", "p99" FROM "metric_data"."raw_timer_with_interval" WHERE "environment" = ? AND "application" IN ? AND "metric_name" IN ? AND "metric_timestamp" >= ? AND "metric_timestamp" < ?`
-	if len(p.Statements) != 1 || p.Statements[0].CQL != want || p.FanOut || p.SinglePartition {
-		t.Errorf("got %d statements (FanOut %v, SinglePartition %v), first %q; want one IN statement", len(p.Statements), p.FanOut, p.SinglePartition, p.Statements[0].CQL)
+	if len(p.Statements) != 4 || p.FanOut || p.SinglePartition || p.Partitions != 272 {
+		t.Fatalf("got %d statements naming %d partitions (FanOut %v, SinglePartition %v); want 4 IN statements naming 272", len(p.Statements), p.Partitions, p.FanOut, p.SinglePartition)
+	}
+	// A group of one application value is written with =.
+	wantEq := strings.Replace(want, `"application" IN ?`, `"application" = ?`, 1)
+	var gotSizes []int
+	for i, s := range p.Statements {
+		if w := map[bool]string{true: wantEq, false: want}[i == 3]; s.CQL != w {
+			t.Errorf("statement %d: %q, want %q", i, s.CQL, w)
+		}
+		gotSizes = append(gotSizes, s.Partitions)
+	}
+	if diff := cmp.Diff([]int{85, 85, 85, 17}, gotSizes); diff != "" {
+		t.Errorf("partitions per statement (-want +got):\n%s", diff)
 	}
 }
 
@@ -586,6 +607,7 @@ func TestBuildPlanFilterValueTypes(t *testing.T) {
 		CQL: `SELECT "ts", "value" FROM "ops"."samples" WHERE "tenant" = ? AND "day" = ? AND "ts" >= ? AND "ts" < ? AND "addr" = ? AND "big" IN ? AND "flag" = ? AND "hits" >= ? AND "hits" < ? AND "id" = ? AND "price" <= ? AND "value" > ? ALLOW FILTERING`,
 		Args: []any{"acme", "2024-01-02", t0, t1, "10.0.0.1", []any{huge, big.NewInt(7)}, true, int32(5), int32(50),
 			"123e4567-e89b-12d3-a456-426614174000", inf.NewDec(1250, 2), float64(0.5)},
+		Partitions: 1,
 	}
 	if diff := cmp.Diff([]Statement{want}, p.Statements, cmpValues); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -618,8 +640,19 @@ func TestBuildPlanBounds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("at the bound: %v", err)
 	}
-	if got := len(p.Statements[0].Args[2].([]any)); got != MaxFilterValues {
-		t.Errorf("IN holds %d values, want %d", got, MaxFilterValues)
+	// Every value is read, MaxStatementPartitions to a statement.
+	seen := map[any]bool{}
+	for _, s := range p.Statements {
+		vals := s.Args[2].([]any)
+		if len(vals) > MaxStatementPartitions {
+			t.Errorf("one IN holds %d values, more than %d", len(vals), MaxStatementPartitions)
+		}
+		for _, v := range vals {
+			seen[v] = true
+		}
+	}
+	if len(seen) != MaxFilterValues || p.Partitions != MaxFilterValues {
+		t.Errorf("statements read %d distinct values, count %d partitions; want %d", len(seen), p.Partitions, MaxFilterValues)
 	}
 
 	manyFilters := with(seedQuery("p99"), func(q *Query) {

@@ -59,7 +59,8 @@ type guard struct {
 	first     Token // first significant token
 	semicolon bool  // a ';' was seen
 	extra     *Token
-	last      Token // last token of any kind
+	last      Token   // last token of any kind
+	in        inLists // the statement's IN lists, multiplied
 }
 
 func (g *guard) feed(t Token) {
@@ -71,6 +72,7 @@ func (g *guard) feed(t Token) {
 		g.first = t
 	}
 	g.n++
+	g.in.feed(t)
 	if g.semicolon && g.extra == nil {
 		t := t
 		g.extra = &t
@@ -105,7 +107,7 @@ func (g *guard) check(cql string) error {
 	if g.extra != nil {
 		return lexError(cql, g.extra.Pos, "only one statement can run: remove everything after the first ';'")
 	}
-	return nil
+	return g.in.check()
 }
 
 // PrepareRaw turns a raw CQL query into the statement to run: it checks the text is a single

@@ -154,11 +154,15 @@ type Preview struct {
 	// Statements lists at most 20 statements with their values as CQL literals.
 	Statements []PreviewStatement `json:"statements"`
 	// StatementCount is how many statements run (one per partition when filters fan out).
-	StatementCount int              `json:"statementCount"`
-	Measures       []PreviewMeasure `json:"measures"`
-	Instant        bool             `json:"instant,omitempty"`
-	Keyspace       string           `json:"keyspace"`
-	Table          string           `json:"table"`
+	StatementCount int `json:"statementCount"`
+	// PartitionCount is how many partitions the statements name in all (0 for a scan), and
+	// StatementPartitions the most one statement names.
+	PartitionCount      int              `json:"partitionCount"`
+	StatementPartitions int              `json:"statementPartitions"`
+	Measures            []PreviewMeasure `json:"measures"`
+	Instant             bool             `json:"instant,omitempty"`
+	Keyspace            string           `json:"keyspace"`
+	Table               string           `json:"table"`
 }
 
 // PreviewStatement is one statement with its bound values as CQL literals, in marker order.
@@ -212,7 +216,7 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 		refused(w, err)
 		return
 	}
-	plan, err := query.BuildPlanOpts(r.Context(), q, t, from, to, query.PlanOptions{MaxBucketStatements: c.Settings().MaxBucketStatements})
+	plan, err := query.BuildPlanOpts(r.Context(), q, t, from, to, query.PlanOptions{MaxBucketStatements: c.Settings().MaxBucketStatements, MaxPartitions: c.Settings().MaxPartitions})
 	if err != nil {
 		refused(w, err)
 		return
@@ -232,8 +236,9 @@ func refused(w http.ResponseWriter, err error) {
 }
 
 func previewOf(q *query.Query, t *schema.Table, plan *query.Plan) Preview {
-	p := Preview{StatementCount: len(plan.Statements), Instant: plan.Instant, Keyspace: q.Keyspace, Table: q.Table, Statements: []PreviewStatement{}}
+	p := Preview{StatementCount: len(plan.Statements), PartitionCount: plan.Partitions, Instant: plan.Instant, Keyspace: q.Keyspace, Table: q.Table, Statements: []PreviewStatement{}}
 	for i, s := range plan.Statements {
+		p.StatementPartitions = max(p.StatementPartitions, s.Partitions)
 		if i == maxPreviewStatements {
 			break
 		}

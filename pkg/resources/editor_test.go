@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"net/http"
@@ -201,6 +202,9 @@ func TestPreview(t *testing.T) {
 	if p.StatementCount != len(plan.Statements) || p.StatementCount != 2 {
 		t.Fatalf("statementCount %d, the plan has %d (want 2: one per environment)", p.StatementCount, len(plan.Statements))
 	}
+	if p.PartitionCount != 2 || p.StatementPartitions != 1 {
+		t.Errorf("partitionCount %d, statementPartitions %d; want 2 partitions, one per statement", p.PartitionCount, p.StatementPartitions)
+	}
 	if p.Executed != plan.Statements[0].CQL {
 		t.Errorf("executed\n  %s\nplan\n  %s", p.Executed, plan.Statements[0].CQL)
 	}
@@ -228,6 +232,30 @@ func TestPreview(t *testing.T) {
 		}
 	}
 
+	// IN lists whose product is past the fan-out bound: bounded IN statements, counted.
+	apps := make([]string, 300)
+	for i := range apps {
+		apps[i] = fmt.Sprintf("app%03d", i)
+	}
+	wide := map[string]any{
+		"queryType": "builder", "keyspace": "resources_test", "table": "raw_counter",
+		"timeColumn": "metric_timestamp", "valueColumns": []string{"count"},
+		"filters": []map[string]any{
+			{"column": "environment", "op": "IN", "values": []string{"prod", "dev", "qa"}},
+			{"column": "application", "op": "IN", "values": apps},
+			{"column": "metric_name", "values": []string{"a.count"}},
+		},
+	}
+	body, _ = json.Marshal(map[string]any{"query": wide, "from": from.UnixMilli(), "to": to.UnixMilli()})
+	resp, text = do(t, http.MethodPost, srv.URL+"/preview", string(body))
+	var wp Preview
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(text), &wp) != nil {
+		t.Fatalf("status %d: %s", resp.StatusCode, text)
+	}
+	if wp.StatementCount != 9 || wp.PartitionCount != 900 || wp.StatementPartitions != query.MaxStatementPartitions {
+		t.Errorf("%d statements, %d partitions, at most %d in one; want 9, 900, %d", wp.StatementCount, wp.PartitionCount, wp.StatementPartitions, query.MaxStatementPartitions)
+	}
+
 	// Queries the engine would refuse are answered with the reason, as their run would say it;
 	// a request that is not a builder query is a bad request.
 	for _, tt := range []struct {
@@ -241,6 +269,12 @@ func TestPreview(t *testing.T) {
 		{"filter without values", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "timeColumn": "metric_timestamp", "valueColumns": []string{"count"},
 			"filters": []map[string]any{{"column": "environment", "values": []string{}}}}, "environment"},
 		{"wrong JSON type", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "limit": "ten"}, "limit"},
+		{"more partitions than maxPartitions", map[string]any{"keyspace": "resources_test", "table": "raw_counter", "timeColumn": "metric_timestamp", "valueColumns": []string{"count"},
+			"filters": []map[string]any{
+				{"column": "environment", "op": "IN", "values": apps},
+				{"column": "application", "op": "IN", "values": apps},
+				{"column": "metric_name", "op": "IN", "values": apps[:2]},
+			}}, "select 180000 partitions (environment 300 x application 300 x metric_name 2), more than the 10000 one query may read (maxPartitions in the data source settings)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b, _ := json.Marshal(map[string]any{"query": tt.query})

@@ -40,7 +40,7 @@ const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY
 
 type DurationKey = 'connectTimeout' | 'queryTimeout' | 'lateDataWindow';
 type NumberKey =
-  'pageSize' | 'maxRows' | 'maxConcurrency' | 'maxQueryMemoryMiB' | 'maxBucketStatements' | 'binCacheMiB';
+  'pageSize' | 'maxRows' | 'maxConcurrency' | 'maxQueryMemoryMiB' | 'maxBucketStatements' | 'maxPartitions' | 'binCacheMiB';
 const DURATION_KEYS: DurationKey[] = ['connectTimeout', 'queryTimeout', 'lateDataWindow'];
 const NUMBER_KEYS: NumberKey[] = [
   'pageSize',
@@ -48,6 +48,7 @@ const NUMBER_KEYS: NumberKey[] = [
   'maxConcurrency',
   'maxQueryMemoryMiB',
   'maxBucketStatements',
+  'maxPartitions',
   'binCacheMiB',
 ];
 
@@ -149,6 +150,13 @@ const LIMIT_FIELDS: Array<
     description: 'Statements a builder query over a time-bucketed table may run',
   },
   {
+    key: 'maxPartitions',
+    kind: 'number',
+    label: 'Max partitions',
+    description: 'Partitions one builder query may name with its partition key filters (the product of their values)',
+    note: '; more is refused with the count. One statement names at most 100',
+  },
+  {
     key: 'binCacheMiB',
     kind: 'number',
     label: 'Bin cache (MiB)',
@@ -197,6 +205,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     maxConcurrency: useId(),
     maxQueryMemoryMiB: useId(),
     maxBucketStatements: useId(),
+    maxPartitions: useId(),
     binCacheMiB: useId(),
     lateDataWindow: useId(),
     disableBinCache: useId(),

@@ -91,6 +91,8 @@ function seedPreview({ query }: { query: CassandraQuery }) {
     executed,
     statements: [{ cql: executed, values: [] }],
     statementCount: 1,
+    partitionCount: 1,
+    statementPartitions: 1,
     measures: (query.valueColumns ?? []).map((name) => ({
       name,
       derived: false,

@@ -29,7 +29,12 @@ function dashboardRange(): EditorRange {
 /** The preview's text: the first statement laid out, then what happens after the rows are read. */
 export function previewText(p: BuilderPreview, query: CassandraQuery): string {
   const lines = [formatCql(p.cql)];
-  if (p.statementCount > 1) {
+  if (p.statementCount > 1 && p.statementPartitions > 1) {
+    lines.push(
+      `-- and ${p.statementCount - 1} more statements like it, run in parallel: ` +
+        `${p.partitionCount} partitions in all, at most ${p.statementPartitions} in one statement`
+    );
+  } else if (p.statementCount > 1) {
     lines.push(`-- and ${p.statementCount - 1} more statements like it, one per partition, run in parallel`);
   }
   const measures = p.measures ?? [];

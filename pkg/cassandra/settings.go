@@ -121,6 +121,13 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 				return s, &SettingsError{Field: name, Msg: describeJSONError(err)}
 			}
 		}
+		// An explicit zero would cache a bin the moment it ends, before the rows written at its
+		// end have arrived, and those rows would be missing from every refresh; an empty value
+		// takes the default instead.
+		if v, ok := raw["lateDataWindow"]; ok && s.LateDataWindow == 0 && string(v) != "null" && string(v) != `""` {
+			return s, &SettingsError{Field: "lateDataWindow", Msg: "0 would cache each bin as soon as it ends, before the rows written at its end arrive (they would be missing on every refresh): " +
+				"use a positive duration such as 10s, leave it empty for the default (5m), or set disableBinCache to read every refresh in full"}
+		}
 	}
 	s.Password = secure["password"]
 	s.TLSClientKey = secure["tlsClientKey"]

@@ -57,6 +57,8 @@ func TestLoadSettings(t *testing.T) {
 		{name: "negative query memory", json: `{"hosts":["h"],"maxQueryMemoryMiB":-1}`, wantErr: `"maxQueryMemoryMiB"`},
 		{name: "negative bin cache", json: `{"hosts":["h"],"binCacheMiB":-1}`, wantErr: `"binCacheMiB"`},
 		{name: "negative late-data window", json: `{"hosts":["h"],"lateDataWindow":"-1m"}`, wantErr: `"lateDataWindow"`},
+		{name: "zero late-data window", json: `{"hosts":["h"],"lateDataWindow":"0s"}`, wantErr: `"lateDataWindow": 0 would cache each bin as soon as it ends`},
+		{name: "zero late-data window in seconds", json: `{"hosts":["h"],"lateDataWindow":0}`, wantErr: `"lateDataWindow": 0 would cache each bin as soon as it ends`},
 		{name: "bin cache switch not a bool", json: `{"hosts":["h"],"disableBinCache":"yes"}`, wantErr: `"disableBinCache"`},
 		{name: "tls wrong type", json: `{"hosts":["h"],"tls":"yes"}`, wantErr: `"tls"`},
 		{name: "not an object", json: `[1,2]`, wantErr: `"jsonData"`},

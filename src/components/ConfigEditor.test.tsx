@@ -252,5 +252,8 @@ describe('settings helpers', () => {
     expect(validateSettings({ hosts: ['a'], binCacheMiB: -1 }).binCacheMiB).toBeDefined();
     expect(validateSettings({ hosts: ['a'], maxBucketStatements: 1.5 }).maxBucketStatements).toBeDefined();
     expect(validateSettings({ hosts: ['a'], lateDataWindow: '90s', binCacheMiB: 512 })).toEqual({});
+    expect(validateSettings({ hosts: ['a'], lateDataWindow: '0s' }).lateDataWindow).toMatch(/above 0/);
+    expect(validateSettings({ hosts: ['a'], lateDataWindow: '0.0m' }).lateDataWindow).toMatch(/above 0/);
+    expect(validateSettings({ hosts: ['a'], lateDataWindow: '0.5s' })).toEqual({});
   });
 });

@@ -52,6 +52,9 @@ const NUMBER_KEYS: NumberKey[] = [
   'binCacheMiB',
 ];
 
+/** A duration (as DURATION writes one) that is zero: 0s, 0ms, 0.0m. */
+const ZERO_DURATION = /^0+(\.0+)?(ms|s|m|h)$/;
+
 /** Checks on the settings, shown next to the fields; exported for tests and reuse. */
 export function validateSettings(jsonData: CassandraOptions): Partial<Record<keyof CassandraOptions, string>> {
   const errors: Partial<Record<keyof CassandraOptions, string>> = {};
@@ -74,6 +77,9 @@ export function validateSettings(jsonData: CassandraOptions): Partial<Record<key
     const v = jsonData[key];
     if (v !== undefined && v !== '' && !DURATION.test(v)) {
       errors[key] = 'Use a duration such as 500ms, 5s or 1m';
+    } else if (key === 'lateDataWindow' && v !== undefined && ZERO_DURATION.test(v)) {
+      // The backend refuses it too: a bin would be cached before the rows at its end arrive.
+      errors[key] = 'Must be above 0 (leave it empty for the default); to read every refresh in full, turn off the bin cache';
     }
   }
   for (const key of NUMBER_KEYS) {

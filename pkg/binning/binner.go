@@ -82,7 +82,8 @@ type Series struct {
 	startMs int64
 	wMs     int64
 	dropped int64
-	nsk     int // percentile sketches created
+	nsk     int   // percentile sketches created
+	skBytes int64 // their memory, as last measured (see SketchBytes)
 	cols    []colState
 	// seen marks, one bit per bin, the bins where a row came without any value (see Touch):
 	// the series exists there although no column counts a point. Nil until such a row.
@@ -266,12 +267,8 @@ func (b *Binner) Outputs() []Output { return slices.Clone(b.outputs) }
 // NumSeries is the number of series seen so far.
 func (b *Binner) NumSeries() int { return len(b.series) }
 
-// SketchBytes is a typical percentile sketch's size, for budgets: about 0.35 KB when
-// created, 0.45 KB at a dozen points, 1.3 KB at a hundred (see the package doc).
-const SketchBytes = 1024
-
 // BytesPerSeries is the memory a series takes before percentile sketches,
-// which add roughly 0.35 to a few KB per non-empty bin of a column.
+// which add from 0.4 KB to tens of KB per non-empty bin of a column (Series.SketchBytes).
 // Use it to bound the number of series a query may create.
 func (b *Binner) BytesPerSeries() int {
 	words := 0
@@ -392,8 +389,17 @@ func (b *Binner) newSeries(key string, labels map[string]string) *Series {
 func (s *Series) Key() string { return s.key }
 
 // Sketches counts the percentile sketches the series has created, one per non-empty bin of
-// each column with percentiles: the memory BytesPerSeries leaves out (see SketchBytes).
+// each column with percentiles.
 func (s *Series) Sketches() int { return s.nsk }
+
+// SketchBytes is the memory the series' percentile sketches hold: what BytesPerSeries leaves
+// out. It is measured as the sketches grow (a sketch grows with how far its values spread,
+// not only with their number), so a caller can charge a budget by the difference after each
+// Add, Merge or Import.
+func (s *Series) SketchBytes() int64 { return s.skBytes }
+
+// Lookup returns the series of key, or nil when there is none yet.
+func (b *Binner) Lookup(key string) *Series { return b.series[key] }
 
 // Add records value v of column col (an index into Spec.Columns; others
 // panic) observed at tMillis (ms since the epoch). Times outside [From, To)
@@ -441,8 +447,9 @@ func (s *Series) Add(tMillis int64, col int, v float64) {
 			p = newPctSketch()
 			c.sk[i] = p
 			s.nsk++
+			s.skBytes += p.size
 		}
-		p.add(v)
+		s.skBytes += p.add(v)
 	}
 }
 
@@ -487,7 +494,9 @@ func (b *Binner) Merge(o *Binner) error {
 		}
 		s.dropped += os.dropped
 		for ci := range s.cols {
-			s.cols[ci].merge(&os.cols[ci])
+			for i := range os.cols[ci].n {
+				s.mergeBin(ci, i, &os.cols[ci], i)
+			}
 		}
 		for i, w := range os.seen {
 			if w != 0 {
@@ -503,17 +512,22 @@ func (b *Binner) Merge(o *Binner) error {
 	return nil
 }
 
-func (c *colState) merge(o *colState) {
-	for i := range o.n {
-		c.mergeBin(i, o, i)
+// mergeBin adds bin j of o into bin i of column ci, counting the sketches and their bytes.
+func (s *Series) mergeBin(ci, i int, o *colState, j int) {
+	took, grew := s.cols[ci].mergeBin(i, o, j)
+	if took {
+		s.nsk++
+		s.skBytes += o.sk[j].size
 	}
+	s.skBytes += grew
 }
 
-// mergeBin adds bin j of o into bin i of c; it reports whether c took o's sketch pointer.
-func (c *colState) mergeBin(i int, o *colState, j int) (tookSketch bool) {
+// mergeBin adds bin j of o into bin i of c; it reports whether c took o's sketch pointer, and
+// how many bytes c's own sketch grew by when it merged o's instead.
+func (c *colState) mergeBin(i int, o *colState, j int) (tookSketch bool, grew int64) {
 	on := o.n[j]
 	if on == 0 {
-		return false
+		return false, 0
 	}
 	n := c.n[i]
 	c.n[i] = n + on
@@ -548,10 +562,10 @@ func (c *colState) mergeBin(i int, o *colState, j int) (tookSketch bool) {
 			c.sk[i] = o.sk[j]
 			tookSketch = true
 		} else {
-			c.sk[i].merge(o.sk[j])
+			grew = c.sk[i].merge(o.sk[j])
 		}
 	}
-	return tookSketch
+	return tookSketch, grew
 }
 
 // Results returns every series, sorted by key, with fill applied. The

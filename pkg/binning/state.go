@@ -219,7 +219,6 @@ func (b *Binner) Import(st *State) (*Series, error) {
 		}
 	}
 	for ci := range s.cols {
-		c := &s.cols[ci]
 		o := st.cols[ci] // a copy: sk is filled below for the bins taken, st is not changed
 		if st.enc[ci] != nil {
 			o.sk = make([]*pctSketch, st.bins)
@@ -234,9 +233,7 @@ func (b *Binner) Import(st *State) (*Series, error) {
 			}
 		}
 		for j := lo; j < hi; j++ {
-			if c.mergeBin(off+j, &o, j) {
-				s.nsk++
-			}
+			s.mergeBin(ci, off+j, &o, j)
 		}
 	}
 	return s, nil
@@ -267,7 +264,9 @@ func decodePctSketch(b []byte) (*pctSketch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pctSketch{sk: sk, n: h[0], min: h[1], max: h[2], below: h[3], above: h[4]}, nil
+	p := &pctSketch{sk: sk, n: h[0], min: h[1], max: h[2], below: h[3], above: h[4]}
+	p.measure()
+	return p, nil
 }
 
 // StartMs is the start of the first bin, in ms since the epoch.

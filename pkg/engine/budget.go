@@ -62,9 +62,11 @@ func (m *memBudget) newSeries() error {
 	return nil
 }
 
-// sketches charges n new percentile sketches.
-func (m *memBudget) sketches(n int) error {
-	if m.used.Add(int64(n)*binning.SketchBytes) > m.limit {
+// sketches charges n more bytes of percentile sketches, as measured while they grow
+// (binning.Series.SketchBytes): values spread over many decades take many times the memory
+// of as many values close together.
+func (m *memBudget) sketches(n int64) error {
+	if m.used.Add(n) > m.limit {
 		return userErrorf("the percentile sketches of %d series reached the query memory budget of %s: "+
 			"ask for fewer percentiles, widen the interval for fewer bins, or add filters for fewer series",
 			m.series.Load(), formatBytes(m.limit))

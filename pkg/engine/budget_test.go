@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +159,56 @@ func TestBudgetSetting(t *testing.T) {
 	}
 	if _, err := cassandra.LoadSettings([]byte(`{"hosts": "h", "maxQueryMemoryMiB": -1}`), nil); err == nil || !strings.Contains(err.Error(), "maxQueryMemoryMiB") {
 		t.Errorf("a negative budget gave %v, want an error naming maxQueryMemoryMiB", err)
+	}
+}
+
+// valueRows is one series of bins 1s wide from budgetFrom, perBin rows each, with the values
+// value gives (r is seeded, so both shapes see the same sequence of draws).
+func valueRows(bins, perBin int, value func(r *rand.Rand) float64) *fakeRows {
+	cols := []cassandra.ColumnInfo{col("series", gocql.TypeText), col("ts", gocql.TypeTimestamp), col("v0", gocql.TypeDouble)}
+	r := rand.New(rand.NewPCG(11, 12))
+	name := "s"
+	reads := 0
+	return &fakeRows{cols: cols, next: func(dest []any) bool {
+		if reads >= bins*perBin {
+			return false
+		}
+		bin, k := reads/perBin, reads%perBin
+		*dest[0].(**string) = &name
+		*dest[1].(*time.Time) = budgetFrom.Add(time.Duration(bin)*time.Second + time.Duration(k)*time.Millisecond)
+		v := value(r)
+		*dest[2].(**float64) = &v
+		reads++
+		return true
+	}}
+}
+
+// Issue 19, finding 7: a percentile sketch is charged what it holds, not a fixed 1 KiB. The
+// finding's query (1,000 bins of 1,000 values spread over 80 decades, about 10 KB a sketch) is
+// refused under a 2 MiB budget; the same shape with values within a few percent of each other
+// (a fraction of a KB a sketch) still fits. Charged 1 KiB a sketch, both fit.
+func TestSketchBudgetFollowsValues(t *testing.T) {
+	const bins, perBin = 1000, 1000
+	for _, tt := range []struct {
+		name  string
+		value func(r *rand.Rand) float64
+		want  string // in the error; empty means success
+	}{
+		{"values over 80 decades", func(r *rand.Rand) float64 { return math.Pow(10, r.Float64()*80-40) }, "percentile sketches of 1 series reached the query memory budget of 2.0 MiB"},
+		{"values within 5%", func(r *rand.Rand) float64 { return 100 + 5*r.Float64() }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := fakeEngine(Options{MaxQueryMemory: 2 << 20}, func(string) rows { return valueRows(bins, perBin, tt.value) })
+			q := rawQuery("A", "SELECT * FROM ks.t", map[string]any{"binning": true, "interval": "1s", "aggregations": []string{"p50", "p99"}}, budgetFrom, budgetFrom.Add(bins*time.Second))
+			res := e.Run(context.Background(), q)
+			switch {
+			case tt.want == "" && res.Error != nil:
+				t.Fatalf("query failed: %v", res.Error)
+			case tt.want != "" && res.Error == nil:
+				t.Fatalf("query answered %d frames under the 2 MiB budget, want a refusal", len(res.Frames))
+			case tt.want != "" && !strings.Contains(res.Error.Error(), tt.want):
+				t.Errorf("error %q does not contain %q", res.Error, tt.want)
+			}
+		})
 	}
 }

@@ -152,11 +152,11 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 				// The row shows the series (with nulls); the bin cache must know it was here.
 				s.bin.Touch(ms)
 			}
-			if n := s.bin.Sketches(); n != s.sketches {
-				if err := mem.sketches(n - s.sketches); err != nil {
+			if n := s.bin.SketchBytes(); n != s.sketchBytes {
+				if err := mem.sketches(n - s.sketchBytes); err != nil {
 					return err
 				}
-				s.sketches = n
+				s.sketchBytes = n
 			}
 			return nil
 		})

@@ -127,16 +127,24 @@ func (rf *refresh) apply(b *binning.Binner, mem *memBudget) error {
 	// The entry's bins inside this window's whole bins are exactly [useFrom, useTo), the
 	// bins not read; Import leaves the others out.
 	for _, st := range rf.hit.Series {
-		before := b.NumSeries()
-		if _, err := b.Import(st); err != nil {
+		var before int64 // the sketch bytes the series held, already charged
+		old := b.Lookup(st.Key())
+		if old != nil {
+			before = old.SketchBytes()
+		}
+		s, err := b.Import(st)
+		if err != nil {
 			return fmt.Errorf("merge cached bins: %w", err)
 		}
-		if b.NumSeries() > before {
+		if s == nil {
+			continue
+		}
+		if old == nil {
 			if err := mem.newSeries(); err != nil {
 				return err
 			}
 		}
-		if err := mem.sketches(st.Sketches()); err != nil {
+		if err := mem.sketches(s.SketchBytes() - before); err != nil {
 			return err
 		}
 	}

@@ -8,10 +8,10 @@ import (
 
 // seriesRef is one series seen by a reader: its key, labels and the sink's state for it.
 type seriesRef struct {
-	key      string
-	labels   map[string]string
-	bin      *binning.Series
-	sketches int // percentile sketches of bin already charged to the memory budget
+	key         string
+	labels      map[string]string
+	bin         *binning.Series
+	sketchBytes int64 // bytes of bin's percentile sketches already charged to the memory budget
 }
 
 // seriesReader scans rows of (labels..., time, numbers...) and hands each row's measure

@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -139,27 +141,25 @@ func refID(i int) string {
 // of the response, {"results": {refId: {"frames": [...]} or {"error": ...}}}, with status 200
 // as long as the request itself was well formed: each query succeeds or fails on its own.
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the request body failed: "+err.Error())
+	body, err := io.ReadAll(r.Body) // read by readBody already, from memory
+	if err != nil {
+		writeBodyError(w, err, s.opts.BodyTimeout)
 		return
 	}
-	req, err := BuildQueryRequest(buf.Bytes(), s.opts.Now())
+	req, err := BuildQueryRequest(body, s.opts.Now())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	c, err := s.Client(r.Context())
+	resp, err := s.runQueries(r.Context(), req)
+	if errors.Is(err, errNoSlot) {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	resp := s.engine(c).QueryData(r.Context(), req)
 	s.logQueries(r, resp)
 	b, err := json.Marshal(resp)
 	if err != nil {
@@ -169,4 +169,18 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(b)
+}
+
+// runQueries runs the request on the engine, holding a query slot for the Cassandra work only:
+// the body was read before, the answer is encoded and sent after.
+func (s *Server) runQueries(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	if err := s.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer s.release()
+	c, err := s.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.engine(c).QueryData(ctx, req), nil
 }

@@ -23,7 +23,9 @@ func (s *Server) Serve(ctx context.Context, host string, port int, ready func(ad
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		// The API's routes read their body within BodyTimeout and then lift the read deadline
+		// (readBody); this bounds the others.
+		ReadTimeout: 30 * time.Second,
 		// Longer than any request may work (RequestTimeout) so slow answers still arrive.
 		WriteTimeout: s.opts.RequestTimeout + 15*time.Second,
 		IdleTimeout:  2 * time.Minute,

@@ -38,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// RequestTimeout bounds the work of one request; default the query timeout plus 10 s.
 	RequestTimeout time.Duration
+	// BodyTimeout bounds reading a request's body, which comes before it may take a query
+	// slot; default DefaultBodyTimeout.
+	BodyTimeout time.Duration
 	// Now is the clock for default time ranges and the health cache; default time.Now.
 	Now func() time.Time
 	// HealthTTL is how long one health check answers /api/health; default DefaultHealthTTL,
@@ -72,6 +75,9 @@ func New(settings cassandra.Settings, opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
 	}
 	if opts.HealthTTL == 0 {
 		opts.HealthTTL = DefaultHealthTTL
@@ -129,8 +135,14 @@ func (s *Server) routes() http.Handler {
 	r.Get("/metrics", s.metrics.handler().ServeHTTP)
 	r.Get("/api/health", s.health)
 
+	// Bodies are read before a query slot is taken; the query route holds one only while the
+	// engine works (runQueries), the others for the rest of the request.
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate, s.deadline, s.throttle)
+		r.Use(s.authenticate, s.deadline, s.readBody)
+		r.Post("/api/query", s.query)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticate, s.deadline, s.readBody, s.throttle)
 		r.Get("/api/v1/metrics", s.listMetrics)
 		r.Get("/api/v1/environments", s.listEnvironments)
 		r.Get("/api/v1/environments/", s.listEnvironments)
@@ -139,7 +151,6 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/{table}/{metric}", s.metricData)
-		r.Post("/api/query", s.query)
 		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{})))
 	})
 	return r
@@ -273,28 +284,15 @@ func bearer(h string) (string, bool) {
 	return strings.TrimSpace(h[len(prefix):]), true
 }
 
-// throttle lets at most Threads requests query Cassandra at once, like the seed's worker
-// threads; the others wait until a slot frees, their client goes away or their time is up.
+// throttle holds a query slot (acquire) while the rest of the request runs; the request
+// answers 503 when it ends while waiting for one.
 func (s *Server) throttle(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case s.sem <- struct{}{}: // a free slot is taken at once; a late request then reports its own timeout
-		default:
-			s.metrics.waiting.Inc()
-			select {
-			case s.sem <- struct{}{}:
-				s.metrics.waiting.Dec()
-			case <-r.Context().Done():
-				s.metrics.waiting.Dec()
-				writeError(w, http.StatusServiceUnavailable, "the request ended while waiting for a free query slot")
-				return
-			}
+		if err := s.acquire(r.Context()); err != nil {
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+			return
 		}
-		s.metrics.busy.Inc()
-		defer func() {
-			s.metrics.busy.Dec()
-			<-s.sem
-		}()
+		defer s.release()
 		next.ServeHTTP(w, r)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -69,13 +70,25 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	notices := readNotice(plan, stmts, npieces)
 	// The bucket notice counts the statements this query runs, not the whole window's plan.
 	reads.reading(stmts, rf.partial())
+	// A whole window without a row: one look at the table may say why (explain.go).
+	var emptyHint string
 	scan := func(newReader readerFactory) (int64, error) {
-		return e.scanAll(ctx, stmts, plan.Limit, newReader)
+		n, err := e.scanAll(ctx, stmts, plan.Limit, newReader)
+		if err == nil && n == 0 && !rf.partial() {
+			emptyHint = e.explainEmpty(ctx, r.q, plan, t)
+		}
+		return n, err
 	}
 	if plan.Instant {
-		return e.instant(r, scan, shape, executed, notices)
+		res, err = e.instant(r, scan, shape, executed, notices)
+	} else {
+		res, err = e.binned(r, scan, plan.Limit, shape, executed, notices, rf)
 	}
-	return e.binned(r, scan, plan.Limit, shape, executed, notices, rf)
+	if err == nil && emptyHint != "" && len(res.Frames) > 0 && res.Frames[0].Meta != nil {
+		m := res.Frames[0].Meta
+		m.Notices = append(m.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: emptyHint})
+	}
+	return res, err
 }
 
 // readerFactory makes a row reader for a result's columns (one per parallel worker).

@@ -86,6 +86,10 @@ type Plan struct {
 	// Partitions is how many partitions the statements name in all; 0 when they do not fix
 	// the whole partition key (a scan).
 	Partitions int
+	// Sample reads the time column of one row of the first statement's rows without the time
+	// bound: when the query finds nothing, it shows whether the time column holds values of
+	// another shape (another epoch unit, say). Empty when the time column has no condition.
+	Sample Statement
 	// TimeFirstClustering is true when the time column is the first clustering column, so rows
 	// of a partition arrive in time order (descending when TimeDescending).
 	TimeFirstClustering bool
@@ -379,8 +383,10 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 		var conds []string
 		var args []any
 		bucket := ""
+		timeCond, timeArg := -1, -1
 		for _, c := range orderedColumns(t) {
 			if c.Name == tc.Name {
+				timeCond, timeArg = len(conds), len(args)
 				conds = append(conds, timeConds...)
 				args = append(args, timeArgs...)
 			}
@@ -412,6 +418,9 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 				conds = append(conds, schema.QuoteIdent(c.Name)+" "+s.op+" ?")
 				args = append(args, s.value)
 			}
+		}
+		if len(p.Statements) == 0 && timeCond >= 0 {
+			p.Sample = sampleStatement(t, tc, conds, args, timeCond, timeArg, len(timeConds), len(timeArgs), q.AllowFiltering)
 		}
 		cql := head + strings.Join(conds, " AND ")
 		if orderBy != "" {
@@ -554,6 +563,11 @@ func checkRestrictions(q *Query, t *schema.Table, tc schema.Column, restr map[st
 		return false, nil // SAI answers every restriction across the table
 	}
 	if !pkFull {
+		if b := bucketLike(t, missing); b != "" && q.BucketColumn == "" {
+			// Allow filtering is the wrong fix for a time bucket: it scans the whole table.
+			return false, errorf("filters", "%q looks like the time bucket of a bucketed table (the partition key holds it): set the time bucket settings (bucket column %q, its granularity and, for text or numbers, its format) so the query reads one partition per bucket of the time range; "+
+				"otherwise add = or IN filters on every partition key column (missing: %s)", b, b, strings.Join(missing, ", "))
+		}
 		return false, errorf("filters", "add = or IN filters on every partition key column (missing: %s) so Cassandra reads only those partitions, or tick \"Allow filtering\" to scan the whole table", strings.Join(missing, ", "))
 	}
 	// Clustering columns restrict without filtering only as a prefix: = or IN on each, up to
@@ -649,4 +663,48 @@ func defaultSeriesColumns(t *schema.Table, restr map[string]*restriction) []stri
 		out = append(out, c.Name)
 	}
 	return out
+}
+
+// sampleStatement is the first statement's conditions without those on the time column,
+// selecting the time column of one row.
+func sampleStatement(t *schema.Table, tc schema.Column, conds []string, args []any, timeCond, timeArg, nConds, nArgs int, allowFiltering bool) Statement {
+	c := append(append([]string(nil), conds[:timeCond]...), conds[timeCond+nConds:]...)
+	a := append(append([]any(nil), args[:timeArg]...), args[timeArg+nArgs:]...)
+	cql := "SELECT " + schema.QuoteIdent(tc.Name) + " FROM " + t.QualifiedName()
+	if len(c) > 0 {
+		cql += " WHERE " + strings.Join(c, " AND ")
+	}
+	cql += " LIMIT 1"
+	if allowFiltering {
+		cql += " ALLOW FILTERING"
+	}
+	return Statement{CQL: cql, Args: a}
+}
+
+// bucketNames are partition key column names that hold a time bucket in the tables people
+// write (day, hour, bucket, yyyymmdd...), for the advice of an unfiltered partition key.
+var bucketNames = []string{"bucket", "day", "date", "hour", "week", "month", "year", "yyyymm", "yyyymmdd", "time_bucket", "ts_bucket", "partition_day"}
+
+// bucketLike is the first of the missing partition key columns that looks like a time bucket:
+// a date or timestamp column, or a text or integer column named like one.
+func bucketLike(t *schema.Table, missing []string) string {
+	for _, name := range missing {
+		c, ok := t.Column(name)
+		if !ok {
+			continue
+		}
+		typ := strings.ToLower(c.Type)
+		if typ == "date" || typ == "timestamp" {
+			return c.Name
+		}
+		if typ == "text" || typ == "varchar" || typ == "ascii" || typ == "int" || typ == "bigint" {
+			lower := strings.ToLower(c.Name)
+			for _, b := range bucketNames {
+				if lower == b || strings.HasSuffix(lower, "_"+b) || strings.HasPrefix(lower, b+"_") {
+					return c.Name
+				}
+			}
+		}
+	}
+	return ""
 }

@@ -407,8 +407,8 @@ func TestBuildPlan(t *testing.T) {
 			if err != nil {
 				t.Fatalf("BuildPlan: %v", err)
 			}
-			// Partition counts have their own test (TestBuildPlanPartitions).
-			ignoreCounts := cmpopts.IgnoreFields(Plan{}, "Partitions")
+			// Partition counts and the sample statement have their own tests.
+			ignoreCounts := cmpopts.IgnoreFields(Plan{}, "Partitions", "Sample")
 			ignoreStatementCounts := cmpopts.IgnoreFields(Statement{}, "Partitions")
 			if diff := cmp.Diff(tt.want, got, cmpValues, ignoreCounts, ignoreStatementCounts); diff != "" {
 				t.Errorf("plan mismatch (-want +got):\n%s", diff)
@@ -514,8 +514,18 @@ func TestBuildPlanErrors(t *testing.T) {
 		}), `filters[3].column: "metric_timestamp" is the time column, already limited to the dashboard's time range; remove this filter`},
 		{"missing partition key filter", seedTimer(), with(seedQuery("p99"), func(q *Query) { q.Filters = q.Filters[2:] }),
 			`filters: add = or IN filters on every partition key column (missing: environment, application) so Cassandra reads only those partitions, or tick "Allow filtering" to scan the whole table`},
-		{"missing part of a composite partition key", samples(), with(samplesQuery("value"), func(q *Query) { q.Filters = q.Filters[:1] }),
-			`filters: add = or IN filters on every partition key column (missing: day) so Cassandra reads only those partitions, or tick "Allow filtering" to scan the whole table`},
+		{"missing date column of the partition key: the bucket settings, not Allow filtering", samples(), with(samplesQuery("value"), func(q *Query) { q.Filters = q.Filters[:1] }),
+			`filters: "day" looks like the time bucket of a bucketed table (the partition key holds it): set the time bucket settings (bucket column "day", its granularity and, for text or numbers, its format) so the query reads one partition per bucket of the time range; otherwise add = or IN filters on every partition key column (missing: day)`},
+		{"missing text bucket column of the partition key", &schema.Table{Keyspace: "ops", Name: "b", Columns: []schema.Column{
+			pkCol("sensor", "text", 0), pkCol("ts_bucket", "text", 1), ckCol("ts", "timestamp", 0, "asc"), regCol("value", "double")}},
+			&Query{RefID: "A", QueryType: QueryTypeBuilder, Format: FormatTimeSeries, Interval: IntervalAuto, Fill: FillNull, Keyspace: "ops", Table: "b", TimeColumn: "ts",
+				ValueColumns: []string{"value"}, Filters: []Filter{{Column: "sensor", Op: "=", Values: []string{"a"}}}},
+			`filters: "ts_bucket" looks like the time bucket of a bucketed table (the partition key holds it): set the time bucket settings (bucket column "ts_bucket", its granularity and, for text or numbers, its format) so the query reads one partition per bucket of the time range; otherwise add = or IN filters on every partition key column (missing: ts_bucket)`},
+		{"missing text partition key column named like no bucket", &schema.Table{Keyspace: "ops", Name: "r", Columns: []schema.Column{
+			pkCol("sensor", "text", 0), pkCol("region", "text", 1), ckCol("ts", "timestamp", 0, "asc"), regCol("value", "double")}},
+			&Query{RefID: "A", QueryType: QueryTypeBuilder, Format: FormatTimeSeries, Interval: IntervalAuto, Fill: FillNull, Keyspace: "ops", Table: "r", TimeColumn: "ts",
+				ValueColumns: []string{"value"}, Filters: []Filter{{Column: "sensor", Op: "=", Values: []string{"a"}}}},
+			`filters: add = or IN filters on every partition key column (missing: region) so Cassandra reads only those partitions, or tick "Allow filtering" to scan the whole table`},
 		{"range on a partition key column", seedTimer(), with(seedQuery("p99"), func(q *Query) { q.Filters[0].Op = ">=" }),
 			`filters[0].op: "environment" is a partition key column: it takes = or IN only; change the operator or tick "Allow filtering"`},
 		{"regular column filter", seedTimer(), with(seedQuery("p99"), func(q *Query) {
@@ -742,5 +752,23 @@ func TestFilterValuesDistinct(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// The sample statement is the first statement without the time bound, reading one time.
+func TestBuildPlanSample(t *testing.T) {
+	q := with(seedQuery("p99"), func(q *Query) {
+		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: []string{"a", "b"}}
+	})
+	p, err := BuildPlan(q, seedTimer(), t0, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Statement{
+		CQL:  `SELECT "metric_timestamp" FROM "metric_data"."raw_timer_with_interval" WHERE "environment" = ? AND "application" = ? AND "metric_name" = ? LIMIT 1`,
+		Args: []any{"prod", "api", "a"},
+	}
+	if diff := cmp.Diff(want, p.Sample); diff != "" {
+		t.Errorf("sample (-want +got):\n%s", diff)
 	}
 }

@@ -73,6 +73,10 @@ type Settings struct {
 	// DisableWideSplit reads a binned query's long range over few partitions with one
 	// statement per partition instead of bin-aligned pieces in parallel.
 	DisableWideSplit bool `json:"disableWideSplit"`
+	// AllowedKeyspaces, when not empty, are the only keyspaces user queries and the editor's
+	// lookups read; empty allows every keyspace but Cassandra's system ones, which are never
+	// read (see keyspaces.go).
+	AllowedKeyspaces []string `json:"allowedKeyspaces"`
 
 	// Secrets: never marshalled, never printed.
 	Password     string `json:"-"`
@@ -111,6 +115,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"maxPartitions":       &flexInt{&s.MaxPartitions},
 			"binCacheMiB":         &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
 			"disableWideSplit": &s.DisableWideSplit,
+			"allowedKeyspaces": &keyspaceList{&s.AllowedKeyspaces},
 		}
 		for name, dst := range fields {
 			v, ok := raw[name]
@@ -238,6 +243,9 @@ func (s Settings) Validate() error {
 	}
 	if s.MaxPartitions < 0 {
 		return &SettingsError{Field: "maxPartitions", Msg: fmt.Sprintf("%d is negative: use a positive number of partitions or leave it empty for the default (10000)", s.MaxPartitions)}
+	}
+	if err := s.validateKeyspaces(); err != nil {
+		return err
 	}
 	if s.MaxBucketStatements < 0 {
 		return &SettingsError{Field: "maxBucketStatements", Msg: fmt.Sprintf("%d is negative: use a positive number of statements or leave it empty for the default (1000)", s.MaxBucketStatements)}

@@ -142,6 +142,8 @@ export interface CassandraOptions extends DataSourceJsonData {
   maxConcurrency?: number;
   /** Memory one binned query may hold in bins and results, in MiB. */
   maxQueryMemoryMiB?: number;
+  /** Memory every binned query of the process may hold at once, in MiB. */
+  maxProcessMemoryMiB?: number;
   /** Statements a builder query over a time-bucketed table may run. */
   maxBucketStatements?: number;
   /** Partitions one builder query may name with its partition key filters. */
@@ -173,6 +175,7 @@ export const SETTINGS_DEFAULTS = {
   maxRows: 10000,
   maxConcurrency: 8,
   maxQueryMemoryMiB: 256,
+  maxProcessMemoryMiB: 1024,
   maxBucketStatements: 1000,
   maxPartitions: 10000,
   binCacheMiB: 256,

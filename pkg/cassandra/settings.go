@@ -25,6 +25,9 @@ const (
 	DefaultMaxConcurrency = 8
 	// DefaultMaxQueryMemoryMiB bounds what one binned query holds in bins and results.
 	DefaultMaxQueryMemoryMiB = 256
+	// DefaultMaxProcessMemoryMiB bounds what the binned queries of the whole process hold at
+	// once (applied by the engine when the setting is 0).
+	DefaultMaxProcessMemoryMiB = 1024
 	// DefaultBinCacheMiB bounds the data source's cache of closed bins.
 	DefaultBinCacheMiB = 256
 	// DefaultLateDataWindow is how long after a bin's end its rows may still arrive.
@@ -57,6 +60,9 @@ type Settings struct {
 
 	// MaxQueryMemoryMiB bounds series x bins x aggregations of one query, in MiB.
 	MaxQueryMemoryMiB int `json:"maxQueryMemoryMiB"`
+	// MaxProcessMemoryMiB bounds what every binned query of the process holds at once, in
+	// MiB, all requests and data sources together; 0 means 1024.
+	MaxProcessMemoryMiB int `json:"maxProcessMemoryMiB"`
 	// MaxBucketStatements caps the statements of a builder query over a time-bucketed table
 	// (buckets in the range times the other partition key values); 0 means 1000.
 	MaxBucketStatements int `json:"maxBucketStatements"`
@@ -111,6 +117,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"pageSize": &flexInt{&s.PageSize}, "maxRows": &flexInt{&s.MaxRows},
 			"maxConcurrency": &flexInt{&s.MaxConcurrency}, "tls": &s.TLS,
 			"maxQueryMemoryMiB":   &flexInt{&s.MaxQueryMemoryMiB},
+			"maxProcessMemoryMiB": &flexInt{&s.MaxProcessMemoryMiB},
 			"maxBucketStatements": &flexInt{&s.MaxBucketStatements},
 			"maxPartitions":       &flexInt{&s.MaxPartitions},
 			"binCacheMiB":         &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
@@ -233,7 +240,7 @@ func (s Settings) Validate() error {
 	if _, err := gocql.ParseConsistencyWrapper(s.Consistency); err != nil {
 		return &SettingsError{Field: "consistency", Msg: fmt.Sprintf("%q is not a consistency level: use one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", s.Consistency)}
 	}
-	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency, "maxQueryMemoryMiB": s.MaxQueryMemoryMiB, "binCacheMiB": s.BinCacheMiB} {
+	for name, v := range map[string]int{"pageSize": s.PageSize, "maxRows": s.MaxRows, "maxConcurrency": s.MaxConcurrency, "maxQueryMemoryMiB": s.MaxQueryMemoryMiB, "maxProcessMemoryMiB": s.MaxProcessMemoryMiB, "binCacheMiB": s.BinCacheMiB} {
 		if v < 0 {
 			return &SettingsError{Field: name, Msg: fmt.Sprintf("%d is negative: use a positive number or leave it empty for the default", v)}
 		}

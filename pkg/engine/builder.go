@@ -82,7 +82,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if plan.Instant {
 		res, err = e.instant(r, scan, shape, executed, notices)
 	} else {
-		res, err = e.binned(r, scan, plan.Limit, shape, executed, notices, rf)
+		res, err = e.binned(ctx, r, scan, plan.Limit, shape, executed, notices, rf)
 	}
 	if err == nil && emptyHint != "" && len(res.Frames) > 0 && res.Frames[0].Meta != nil {
 		m := res.Frames[0].Meta
@@ -106,7 +106,7 @@ type seriesShape struct {
 }
 
 // binned streams every statement's rows into bins: memory grows with series x bins, not rows.
-func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape, executed string, notices []string, rf *refresh) (backend.DataResponse, error) {
+func (e *Engine) binned(ctx context.Context, r request, scan scanFunc, limit int64, shape seriesShape, executed string, notices []string, rf *refresh) (backend.DataResponse, error) {
 	width, err := binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints)
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
@@ -131,8 +131,10 @@ func (e *Engine) binned(r request, scan scanFunc, limit int64, shape seriesShape
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: err.Error()}
 	}
-	// The memory budget is checked before any bins exist, then as each series appears.
-	mem, err := newMemBudget(e.opts.MaxQueryMemory, first)
+	// The memory budget is checked before any bins exist, then as each series appears; what it
+	// holds is reserved from the process's pool until the query ends.
+	mem, err := newMemBudget(ctx, e.opts.MaxQueryMemory, e.opts.pool, e.opts.MaxProcessMemory, first)
+	defer mem.release()
 	if err != nil {
 		return backend.DataResponse{}, err
 	}

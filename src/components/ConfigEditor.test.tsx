@@ -173,10 +173,12 @@ describe('ConfigEditor', () => {
   it('writes the memory budget, bucket statement limit, bin cache and wide-partition settings to jsonData', () => {
     const { latest } = renderEditor(settings());
     expect(screen.getByLabelText(label('Query memory'))).toHaveAttribute('placeholder', '256');
+    expect(screen.getByLabelText(label('Process memory'))).toHaveAttribute('placeholder', '1024');
     expect(screen.getByLabelText(label('Bin cache'))).toHaveAttribute('placeholder', '256');
     expect(screen.getByLabelText(label('Late data window'))).toHaveAttribute('placeholder', '5m');
     expect(screen.getByLabelText(label('Max bucket statements'))).toHaveAttribute('placeholder', '1000');
     fireEvent.change(screen.getByLabelText(label('Query memory')), { target: { value: '512' } });
+    fireEvent.change(screen.getByLabelText(label('Process memory')), { target: { value: '2048' } });
     fireEvent.change(screen.getByLabelText(label('Max bucket statements')), { target: { value: '200' } });
     fireEvent.change(screen.getByLabelText(label('Bin cache')), { target: { value: '64' } });
     fireEvent.change(screen.getByLabelText(label('Late data window')), { target: { value: '10m' } });
@@ -185,6 +187,7 @@ describe('ConfigEditor', () => {
     expect(latest().jsonData).toEqual({
       hosts: ['10.0.0.1'],
       maxQueryMemoryMiB: 512,
+      maxProcessMemoryMiB: 2048,
       maxBucketStatements: 200,
       binCacheMiB: 64,
       lateDataWindow: '10m',

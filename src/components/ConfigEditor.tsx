@@ -40,13 +40,21 @@ const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY
 
 type DurationKey = 'connectTimeout' | 'queryTimeout' | 'lateDataWindow';
 type NumberKey =
-  'pageSize' | 'maxRows' | 'maxConcurrency' | 'maxQueryMemoryMiB' | 'maxBucketStatements' | 'maxPartitions' | 'binCacheMiB';
+  | 'pageSize'
+  | 'maxRows'
+  | 'maxConcurrency'
+  | 'maxQueryMemoryMiB'
+  | 'maxProcessMemoryMiB'
+  | 'maxBucketStatements'
+  | 'maxPartitions'
+  | 'binCacheMiB';
 const DURATION_KEYS: DurationKey[] = ['connectTimeout', 'queryTimeout', 'lateDataWindow'];
 const NUMBER_KEYS: NumberKey[] = [
   'pageSize',
   'maxRows',
   'maxConcurrency',
   'maxQueryMemoryMiB',
+  'maxProcessMemoryMiB',
   'maxBucketStatements',
   'maxPartitions',
   'binCacheMiB',
@@ -150,6 +158,14 @@ const LIMIT_FIELDS: Array<
     note: '; a query over it is refused with what to reduce',
   },
   {
+    key: 'maxProcessMemoryMiB',
+    kind: 'number',
+    label: 'Process memory (MiB)',
+    description:
+      'Memory every binned query of the plugin process may hold at once, all requests and data sources together',
+    note: '; a query that would pass it waits up to 10 s for others to finish, then fails',
+  },
+  {
     key: 'maxBucketStatements',
     kind: 'number',
     label: 'Max bucket statements',
@@ -210,6 +226,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     maxRows: useId(),
     maxConcurrency: useId(),
     maxQueryMemoryMiB: useId(),
+    maxProcessMemoryMiB: useId(),
     maxBucketStatements: useId(),
     maxPartitions: useId(),
     binCacheMiB: useId(),

@@ -72,7 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv := server.New(settings, server.Options{Threads: cfg.Server.Threads, Token: cfg.Server.Token, Logger: logger})
+	srv := server.New(settings, server.Options{
+		Threads: cfg.Server.Threads, Token: cfg.Server.Token, Logger: logger,
+		MaxAnswerBytes: int64(cfg.Server.MaxAnswerMiB) << 20,
+	})
 	logger.Info("starting metrics-server", "config", cfg.String())
 	err := srv.Serve(ctx, cfg.Server.Host, cfg.Server.Port, func(addr string) {
 		logger.Info("listening", "addr", addr)

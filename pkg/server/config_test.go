@@ -59,7 +59,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Server:    ServerConfig{Host: "0.0.0.0", Port: 8080, Threads: 4},
+		Server:    ServerConfig{Host: "0.0.0.0", Port: 8080, Threads: 4, MaxAnswerMiB: 64},
 		Cassandra: CassandraConfig{Hosts: []string{"127.0.0.1"}, Keyspace: "metric_data"},
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -77,7 +77,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 func TestEnvironmentOverridesFile(t *testing.T) {
 	file := writeFile(t, "config.json", `{
 		"debug": false,
-		"server": {"host": "127.0.0.1", "port": 9000, "threads": 2, "token": "from-file"},
+		"server": {"host": "127.0.0.1", "port": 9000, "threads": 2, "token": "from-file", "max_answer_mib": 32},
 		"cassandra": {"host": "file-host", "port": 9142, "keyspace": "file_ks", "username": "fileuser", "password": "filepw",
 		              "consistency": "QUORUM", "query_timeout": "12s"}
 	}`)
@@ -86,20 +86,21 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Server.Port != 9000 || cfg.Server.Threads != 2 || cfg.Cassandra.Keyspace != "file_ks" || cfg.Server.Token != "from-file" || cfg.Debug {
+	if cfg.Server.Port != 9000 || cfg.Server.Threads != 2 || cfg.Cassandra.Keyspace != "file_ks" || cfg.Server.Token != "from-file" || cfg.Server.MaxAnswerMiB != 32 || cfg.Debug {
 		t.Fatalf("file values: %+v", cfg)
 	}
 	// Environment wins, field by field; what it leaves unset keeps the file's value.
 	cfg, err = LoadConfig(file, envMap(map[string]string{
 		EnvCassandra: "e1,e2", EnvDebug: "Yes", EnvHost: "::1", EnvPort: "8181", EnvThreads: "16",
 		EnvKeyspace: "env_ks", EnvUsername: "envuser", EnvPassword: " env pw ", EnvToken: "from-env",
+		EnvMaxAnswerMiB: "128",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{
 		Debug:  true,
-		Server: ServerConfig{Host: "::1", Port: 8181, Threads: 16, Token: "from-env"},
+		Server: ServerConfig{Host: "::1", Port: 8181, Threads: 16, Token: "from-env", MaxAnswerMiB: 128},
 		Cassandra: CassandraConfig{Hosts: []string{"e1", "e2"}, Port: 9142, Keyspace: "env_ks", Username: "envuser",
 			Password: " env pw ", Consistency: "QUORUM", QueryTimeout: "12s"},
 	}
@@ -161,6 +162,8 @@ func TestBadConfig(t *testing.T) {
 		{"host of wrong type", `{"cassandra": {"host": 12}}`, nil, "cassandra.host"},
 		{"cert without key", "", map[string]string{EnvCassandra: "h", EnvTLSCert: "/x.pem"}, "cassandra.tls"},
 		{"bad timeout", `{"cassandra": {"host": "h", "query_timeout": "soon"}}`, nil, "query_timeout"},
+		{"answer bound not a number", "", map[string]string{EnvCassandra: "h", EnvMaxAnswerMiB: "64MiB"}, EnvMaxAnswerMiB},
+		{"answer bound negative", `{"server": {"max_answer_mib": -1}, "cassandra": {"host": "h"}}`, nil, "server.max_answer_mib"},
 		{"missing file", "-", nil, "cannot read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -161,7 +161,12 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logQueries(r, resp)
-	b, err := json.Marshal(resp)
+	b, err := encodeAnswer(resp, s.opts.MaxAnswerBytes)
+	var tooLarge *AnswerTooLargeError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "could not encode the answer: "+err.Error())
 		return

@@ -313,7 +313,7 @@ func (e *Engine) rawRefresh(r request, width time.Duration) (*refresh, string) {
 
 // rawStatements are the statements a raw CQL query runs: the whole window's, or one per range
 // the cache lacks (at least one, whose result tells the columns).
-func rawStatements(r request, width time.Duration, whole string, rf *refresh) ([]string, string, error) {
+func rawStatements(r request, width time.Duration, whole string, rf *refresh, ks query.Keyspaces) ([]string, string, error) {
 	if !rf.partial() {
 		return []string{whole}, whole, nil
 	}
@@ -324,7 +324,7 @@ func rawStatements(r request, width time.Duration, whole string, rf *refresh) ([
 	out := make([]string, len(ranges))
 	stmts := make([]query.Statement, len(ranges))
 	for i, s := range ranges {
-		cql, err := query.PrepareRaw(r.q, s.from, s.to, width)
+		cql, err := query.PrepareRawIn(r.q, s.from, s.to, width, ks)
 		if err != nil {
 			return nil, "", err
 		}

@@ -20,7 +20,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
 	}
-	stmt, err := query.PrepareRaw(r.q, r.from, r.to, width)
+	stmt, err := query.PrepareRawIn(r.q, r.from, r.to, width, e.keyspaces())
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
@@ -31,7 +31,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 
 	// A refresh runs the same SELECT over only the parts of the window the bin cache lacks.
 	rf, timeCol := e.rawRefresh(r, width)
-	run, executed, err := rawStatements(r, width, stmt, rf)
+	run, executed, err := rawStatements(r, width, stmt, rf, e.keyspaces())
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
@@ -93,7 +93,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		}
 	}()
 	if r.q.Binning {
-		return e.binned(ctx, r, scan, 0, shape, executed, nil, rf)
+		return e.binned(r, scan, 0, shape, executed, nil, rf)
 	}
 	return e.unbinned(r, scan, shape, stmt)
 }

@@ -38,15 +38,12 @@ type Options struct {
 	// DefaultKeyspace is used by builder queries that name no keyspace (the data source's
 	// keyspace setting), so provisioned queries and alert rules can leave it out.
 	DefaultKeyspace string
+	// AllowedKeyspaces, when not empty, are the only keyspaces user queries read (the
+	// allowedKeyspaces setting); Cassandra's system keyspaces are never read (see keyspaces.go).
+	AllowedKeyspaces []string
 	// MaxQueryMemory bounds, in bytes, what one binned query may hold in bins and results
 	// (series x bins x aggregations); more is refused with an error naming what to reduce.
 	MaxQueryMemory int64
-	// MaxProcessMemory bounds, in bytes, what the binned queries of the whole process hold
-	// at once, every request and data source together (see processPool): a query that would
-	// pass it waits for others to finish, then fails. 0 means the default of 1 GiB.
-	MaxProcessMemory int64
-	// pool is the process's pool; tests set their own.
-	pool *memPool
 	// MaxBucketStatements caps the statements of a query over a time-bucketed table (0 means
 	// query.DefaultMaxBucketStatements).
 	MaxBucketStatements int
@@ -70,8 +67,8 @@ type Options struct {
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
 	return Options{MaxBucketStatements: s.MaxBucketStatements, MaxPartitions: s.MaxPartitions, MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
-		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, MaxProcessMemory: int64(min(s.MaxProcessMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std(),
-		SplitWide: !s.DisableWideSplit}
+		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std(),
+		SplitWide: !s.DisableWideSplit, AllowedKeyspaces: s.AllowedKeyspaces}
 }
 
 // planOptions are the limits the planner applies to every plan of this engine.
@@ -97,12 +94,6 @@ func New(src Source, opts Options) *Engine {
 	}
 	if opts.MaxQueryMemory <= 0 {
 		opts.MaxQueryMemory = cassandra.DefaultMaxQueryMemoryMiB << 20
-	}
-	if opts.MaxProcessMemory <= 0 {
-		opts.MaxProcessMemory = cassandra.DefaultMaxProcessMemoryMiB << 20
-	}
-	if opts.pool == nil {
-		opts.pool = processPool
 	}
 	e := &Engine{src: src, opts: opts}
 	e.query = tracedQuery(func(ctx context.Context, cql string, args []any, o cassandra.QueryOptions) rows {
@@ -159,6 +150,9 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 	if err := q.Validate(); err != nil {
 		return errorResponse(err)
 	}
+	if err := e.checkKeyspace(q); err != nil {
+		return errorResponse(err)
+	}
 	describeQuerySpan(span, q)
 	if e.opts.QueryTimeout > 0 {
 		var cancel context.CancelFunc
@@ -210,8 +204,6 @@ func errorResponse(err error) backend.DataResponse {
 			status = backend.StatusTimeout
 		}
 		return backend.ErrDataResponseWithSource(status, backend.ErrorSourceDownstream, err.Error())
-	case errors.Is(err, errMemoryBusy):
-		return backend.ErrDataResponseWithSource(backend.StatusTooManyRequests, backend.ErrorSourceDownstream, err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was canceled or timed out: "+err.Error())
 	}

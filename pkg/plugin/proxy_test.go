@@ -214,6 +214,7 @@ func proxiedDatasource(t *testing.T, ctx context.Context, enabled bool) (*Dataso
 // Cassandra, and the proxy saw each connection, authenticated as the data source.
 func TestSocksProxyCarriesQueries(t *testing.T) {
 	hosts := cassandratest.Hosts(t)
+	pluginTable(t)
 	// The data source's UID is the proxy user unless jsonData names one (the SDK's rule).
 	px := startSocks(t, "cassandra-test", proxyPassword, false)
 	ctx := grafanaProxyCtx(px.addr())
@@ -225,7 +226,7 @@ func TestSocksProxyCarriesQueries(t *testing.T) {
 	}
 	qctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	body, _ := json.Marshal(map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT cluster_name FROM system.local"})
+	body, _ := json.Marshal(map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT k FROM " + pluginKeyspace + ".info"})
 	now := time.Now()
 	resp, err := ds.QueryData(qctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{{RefID: "A", JSON: body, TimeRange: backend.TimeRange{From: now.Add(-time.Hour), To: now}}}})
 	if err != nil {
@@ -235,7 +236,7 @@ func TestSocksProxyCarriesQueries(t *testing.T) {
 		t.Fatalf("query through the proxy: error %v, frames %v", a.Error, a.Frames)
 	}
 	var keyspaces []string
-	if status := callResource(t, ds, s, "keyspaces", &keyspaces); status != 200 || !contains(keyspaces, "system_schema") {
+	if status := callResource(t, ds, s, "keyspaces", &keyspaces); status != 200 || !contains(keyspaces, pluginKeyspace) {
 		t.Fatalf("keyspaces through the proxy: status %d, %v", status, keyspaces)
 	}
 

@@ -49,7 +49,7 @@ func (d *Datasource) resourceHandler() backend.CallResourceHandler {
 	d.resOnce.Do(func() {
 		// A resource call may connect and then query: bound it by both timeouts, as a query is.
 		timeout := d.settings.ConnectTimeout.Std() + d.settings.QueryTimeout.Std()
-		d.resources = httpadapter.New(resources.NewHandler(d.Client, resources.Options{Timeout: timeout}))
+		d.resources = httpadapter.New(resources.NewHandler(d.Client, resources.Options{Timeout: timeout, Keyspaces: resources.KeyspacesOf(d.settings)}))
 	})
 	return d.resources
 }

@@ -16,6 +16,7 @@ import (
 // TestQueryDataOverGRPC sends one valid and one invalid query in one request over the real
 // plugin protocol: the valid one returns a frame, the invalid one only its own error.
 func TestQueryDataOverGRPC(t *testing.T) {
+	pluginTable(t)
 	s := instanceSettings(t, nil, nil)
 	tp := grpcPlugin(t)
 	to := time.Now()
@@ -29,7 +30,7 @@ func TestQueryDataOverGRPC(t *testing.T) {
 	resp, err := tp.Client.QueryData(ctx, &backend.QueryDataRequest{
 		PluginContext: backend.PluginContext{DataSourceInstanceSettings: s},
 		Queries: []backend.DataQuery{
-			q("A", map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT release_version, cluster_name FROM system.local"}),
+			q("A", map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT v, k FROM " + pluginKeyspace + ".info"}),
 			q("B", map[string]any{"queryType": "cql", "format": "table", "rawCql": "DROP KEYSPACE system_auth"}),
 		},
 	})
@@ -40,8 +41,8 @@ func TestQueryDataOverGRPC(t *testing.T) {
 	if a.Error != nil || len(a.Frames) != 1 || a.Frames[0].Rows() != 1 {
 		t.Fatalf("A: error %v, frames %v", a.Error, a.Frames)
 	}
-	if v, _ := a.Frames[0].Fields[0].ConcreteAt(0); !strings.HasPrefix(fmt.Sprint(v), "5.0.") {
-		t.Errorf("A: release_version = %v, want 5.0.x", v)
+	if v, _ := a.Frames[0].Fields[0].ConcreteAt(0); fmt.Sprint(v) != "b" {
+		t.Errorf("A: v = %v, want b", v)
 	}
 	if b.Error == nil || !strings.Contains(b.Error.Error(), "SELECT") || b.ErrorSource != backend.ErrorSourceDownstream {
 		t.Errorf("B: want a downstream error asking for a SELECT, got %v (%v)", b.Error, b.ErrorSource)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
 	"github.com/metricsserver/cassandra-datasource/internal/seedtest"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
@@ -78,6 +79,8 @@ func TestSecretsNeverLeakFromPlugin(t *testing.T) {
 				{"column": seed.ColMetricName, "op": "=", "values": []string{metric}},
 			}}),
 		query("B", map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT * FROM system_auth.roles"}),
+		// Cassandra's own refusal: the plugin refuses system_auth before it reaches Cassandra.
+		query("E", map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT * FROM " + cassandratest.PrivateTable(t, f.node.Admin(t))}),
 		query("C", map[string]any{"queryType": "cql", "format": "table", "rawCql": "SELECT * FROM " + secureKeyspace + ".no_such_table"}),
 		query("D", map[string]any{"queryType": "cql", "format": "table", "rawCql": "DROP ROLE cassandra"}),
 	}

@@ -130,7 +130,7 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request) {
 		}
 		interval = time.Duration(*b.IntervalMs) * time.Millisecond
 	}
-	stmt, problem := query.DiagnoseRaw(cql, from, to, interval)
+	stmt, problem := h.diagnose(cql, from, to, interval)
 	v := Validation{Valid: problem == nil, Statement: stmt, Problems: []query.Problem{}}
 	if problem != nil {
 		v.Problems = append(v.Problems, *problem)
@@ -209,6 +209,10 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 	}
 	if q.Keyspace == "" || q.Table == "" {
 		respond(w, Preview{Error: "choose a keyspace and a table (or set the data source's default keyspace)"}, nil)
+		return
+	}
+	if err := h.ks.Check(q.Keyspace); err != nil {
+		refused(w, err)
 		return
 	}
 	t, err := c.Table(r.Context(), q.Keyspace, q.Table)

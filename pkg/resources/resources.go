@@ -40,6 +40,14 @@ type Options struct {
 	// Timeout bounds each resource call, connecting included; 0 means only the caller's
 	// context bounds it.
 	Timeout time.Duration
+	// Keyspaces are what the lookups and variable queries may read (KeyspacesOf the data
+	// source's settings): the keyspaces lookup lists only those, the others are refused.
+	Keyspaces query.Keyspaces
+}
+
+// KeyspacesOf is what a data source's user queries may read, from its settings.
+func KeyspacesOf(s cassandra.Settings) query.Keyspaces {
+	return query.Keyspaces{Default: s.Keyspace, Allowed: s.AllowedKeyspaces}
 }
 
 // route is one resource and the methods it answers.
@@ -51,7 +59,7 @@ type route struct {
 // NewHandler returns the resource routes, relative to the mount point. A known resource
 // asked with another method answers 405 with an Allow header; an unknown one 404.
 func NewHandler(connect Connector, opts Options) http.Handler {
-	h := &handler{connect: connect, maxVariableRows: MaxVariableRows}
+	h := &handler{connect: connect, maxVariableRows: MaxVariableRows, ks: opts.Keyspaces}
 	get := []string{http.MethodGet, http.MethodHead}
 	routes := map[string]route{
 		"/keyspaces": {get, h.keyspaces},
@@ -86,6 +94,7 @@ func NewHandler(connect Connector, opts Options) http.Handler {
 type handler struct {
 	connect         Connector
 	maxVariableRows int
+	ks              query.Keyspaces
 }
 
 func (h *handler) client(w http.ResponseWriter, r *http.Request) *cassandra.Client {
@@ -103,11 +112,17 @@ func (h *handler) keyspaces(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	names, err := c.Keyspaces(r.Context())
-	respond(w, names, err)
+	allowed := []string{}
+	for _, n := range names {
+		if h.ks.Allows(n) {
+			allowed = append(allowed, n)
+		}
+	}
+	respond(w, allowed, err)
 }
 
 func (h *handler) tables(w http.ResponseWriter, r *http.Request) {
-	ks, ok := required(w, r, "keyspace")
+	ks, ok := h.keyspace(w, r)
 	if !ok {
 		return
 	}
@@ -119,8 +134,22 @@ func (h *handler) tables(w http.ResponseWriter, r *http.Request) {
 	respond(w, names, err)
 }
 
-func (h *handler) table(w http.ResponseWriter, r *http.Request) (*cassandra.Client, *schema.Table) {
+// keyspace is the required keyspace parameter, refused (400, saying which setting allows it)
+// when the data source does not allow it.
+func (h *handler) keyspace(w http.ResponseWriter, r *http.Request) (string, bool) {
 	ks, ok := required(w, r, "keyspace")
+	if !ok {
+		return "", false
+	}
+	if err := h.ks.Check(ks); err != nil {
+		writeErr(w, err)
+		return "", false
+	}
+	return ks, true
+}
+
+func (h *handler) table(w http.ResponseWriter, r *http.Request) (*cassandra.Client, *schema.Table) {
+	ks, ok := h.keyspace(w, r)
 	if !ok {
 		return nil, nil
 	}
@@ -243,7 +272,7 @@ func (h *handler) variable(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	stmt, err := query.PrepareRaw(&query.Query{QueryType: query.QueryTypeCQL, RawCQL: cql}, from, to, time.Minute)
+	stmt, err := query.PrepareRawIn(&query.Query{QueryType: query.QueryTypeCQL, RawCQL: cql}, from, to, time.Minute, h.ks)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -392,4 +421,15 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+// diagnose is query.DiagnoseRaw with the data source's keyspaces: what /validate answers is
+// what the query's run would refuse, a keyspace it may not read included, marked where the
+// text names it.
+func (h *handler) diagnose(cql string, from, to time.Time, interval time.Duration) (string, *query.Problem) {
+	stmt, err := query.PrepareRawIn(&query.Query{QueryType: query.QueryTypeCQL, RawCQL: cql}, from, to, interval, h.ks)
+	if err != nil {
+		return "", query.LocateProblem(cql, err)
+	}
+	return stmt, nil
 }

@@ -38,9 +38,6 @@ type Options struct {
 	Logger *slog.Logger
 	// RequestTimeout bounds the work of one request; default the query timeout plus 10 s.
 	RequestTimeout time.Duration
-	// MaxAnswerBytes bounds the JSON answer of one POST /api/query; default
-	// DefaultMaxAnswerMiB MiB.
-	MaxAnswerBytes int64
 	// BodyTimeout bounds reading a request's body, which comes before it may take a query
 	// slot; default DefaultBodyTimeout.
 	BodyTimeout time.Duration
@@ -78,9 +75,6 @@ func New(settings cassandra.Settings, opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.MaxAnswerBytes <= 0 {
-		opts.MaxAnswerBytes = DefaultMaxAnswerMiB << 20
 	}
 	if opts.BodyTimeout <= 0 {
 		opts.BodyTimeout = DefaultBodyTimeout
@@ -157,7 +151,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/{table}/{metric}", s.metricData)
-		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{})))
+		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{Keyspaces: resources.KeyspacesOf(s.settings)})))
 	})
 	return r
 }

@@ -130,6 +130,8 @@ export interface CassandraOptions extends DataSourceJsonData {
   hosts?: string[];
   port?: number;
   keyspace?: string;
+  /** The only keyspaces queries and the editor read; empty: every one but Cassandra's system keyspaces. */
+  allowedKeyspaces?: string[];
   username?: string;
   consistency?: ConsistencyLevel;
   localDatacenter?: string;

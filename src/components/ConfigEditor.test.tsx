@@ -118,6 +118,24 @@ describe('ConfigEditor', () => {
     expect(latest().jsonData.consistency).toBe('LOCAL_QUORUM');
   });
 
+  it('writes allowed keyspaces to jsonData, and removes the setting with its last keyspace', () => {
+    const { latest } = renderEditor(settings());
+    const input = screen.getByLabelText(label('Allowed keyspaces'));
+    fireEvent.change(input, { target: { value: 'metric_data, metrics_rollups' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(latest().jsonData.allowedKeyspaces).toEqual(['metric_data', 'metrics_rollups']);
+    const list = screen.getByRole('list', { name: 'Allowed keyspaces' });
+    expect(within(list).getByText('metrics_rollups')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove metrics_rollups', hidden: true }));
+    fireEvent.click(screen.getByRole('button', { name: 'Remove metric_data', hidden: true }));
+    expect(latest().jsonData).toEqual({ hosts: ['10.0.0.1'], allowedKeyspaces: undefined });
+  });
+
+  it('flags allowed keyspaces that leave out the default keyspace', () => {
+    renderEditor(settings({ jsonData: { hosts: ['10.0.0.1'], keyspace: 'metric_data', allowedKeyspaces: ['other'] } }));
+    expect(screen.getByText('Add the default keyspace metric_data, or leave the list empty')).toBeInTheDocument();
+  });
+
   it('shows validation messages for missing hosts and a bad port', () => {
     renderEditor(settings({ jsonData: { hosts: [], port: 70000, queryTimeout: 'soon' } }));
     expect(screen.getByText('Add at least one Cassandra host')).toBeInTheDocument();
@@ -258,5 +276,12 @@ describe('settings helpers', () => {
     expect(validateSettings({ hosts: ['a'], lateDataWindow: '0s' }).lateDataWindow).toMatch(/above 0/);
     expect(validateSettings({ hosts: ['a'], lateDataWindow: '0.0m' }).lateDataWindow).toMatch(/above 0/);
     expect(validateSettings({ hosts: ['a'], lateDataWindow: '0.5s' })).toEqual({});
+    expect(validateSettings({ hosts: ['a'], keyspace: 'metric_data', allowedKeyspaces: ['metric_data', 'b'] })).toEqual(
+      {}
+    );
+    expect(validateSettings({ hosts: ['a'], allowedKeyspaces: ['b'] })).toEqual({});
+    expect(
+      validateSettings({ hosts: ['a'], keyspace: 'metric_data', allowedKeyspaces: ['b'] }).allowedKeyspaces
+    ).toMatch(/default keyspace metric_data/);
   });
 });

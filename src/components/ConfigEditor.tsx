@@ -90,6 +90,11 @@ export function validateSettings(jsonData: CassandraOptions): Partial<Record<key
       errors[key] = 'Must be above 0 (leave it empty for the default); to read every refresh in full, turn off the bin cache';
     }
   }
+  const allowed = jsonData.allowedKeyspaces ?? [];
+  if (jsonData.keyspace && allowed.length > 0 && !allowed.includes(jsonData.keyspace)) {
+    // The backend refuses it too: every query of the default keyspace would be refused.
+    errors.allowedKeyspaces = `Add the default keyspace ${jsonData.keyspace}, or leave the list empty`;
+  }
   for (const key of NUMBER_KEYS) {
     const v = jsonData[key];
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
@@ -216,6 +221,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     hosts: useId(),
     port: useId(),
     keyspace: useId(),
+    allowedKeyspaces: useId(),
     localDc: useId(),
     consistency: useId(),
     username: useId(),
@@ -311,6 +317,25 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             placeholder="metric_data"
             value={jsonData.keyspace ?? ''}
             onChange={setText('keyspace')}
+          />
+        </Field>
+        <Field
+          label="Allowed keyspaces"
+          description="The only keyspaces queries, variables and the editor may read. Empty allows every keyspace but Cassandra's system keyspaces (system, system_auth, system_views, ...), which are never read."
+          invalid={Boolean(errors.allowedKeyspaces)}
+          error={errors.allowedKeyspaces}
+          htmlFor={ids.allowedKeyspaces}
+        >
+          <HostsInput
+            id={ids.allowedKeyspaces}
+            placeholder="metric_data"
+            listLabel="Allowed keyspaces"
+            hosts={jsonData.allowedKeyspaces ?? []}
+            invalid={Boolean(errors.allowedKeyspaces)}
+            onChange={(tags) => {
+              const list = normalizeHosts(tags);
+              setJson({ allowedKeyspaces: list.length > 0 ? list : undefined });
+            }}
           />
         </Field>
         <Field

@@ -8,6 +8,8 @@ interface Props {
   hosts: string[];
   placeholder?: string;
   invalid?: boolean;
+  /** Accessible name of the list of entries. */
+  listLabel?: string;
   /** Receives the list with the typed text appended, as entered; the caller normalises it. */
   onChange: (hosts: string[]) => void;
 }
@@ -17,7 +19,7 @@ interface Props {
  * field adds what was typed) but without its 50-character limit, which refuses ordinary
  * Kubernetes and cloud host names and pasted lists, and showing each host in full.
  */
-export function HostsInput({ id, hosts, placeholder, invalid, onChange }: Props) {
+export function HostsInput({ id, hosts, placeholder, invalid, listLabel = 'Contact points', onChange }: Props) {
   const styles = useStyles2(getStyles);
   const [text, setText] = useState('');
 
@@ -50,7 +52,7 @@ export function HostsInput({ id, hosts, placeholder, invalid, onChange }: Props)
         }
       />
       {hosts.length > 0 && (
-        <ul className={styles.tags} aria-label="Contact points">
+        <ul className={styles.tags} aria-label={listLabel}>
           {hosts.map((host) => (
             <li key={host} className={styles.tag}>
               <span>{host}</span>

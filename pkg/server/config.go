@@ -43,6 +43,9 @@ type ServerConfig struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on every route except
 	// /metrics and /api/health.
 	Token string `json:"token"`
+	// MaxAnswerMiB bounds the JSON answer of one POST /api/query (default 64); a larger one
+	// fails with 422 and what to ask for less of.
+	MaxAnswerMiB int `json:"max_answer_mib"`
 }
 
 // CassandraConfig is how to reach the cluster.
@@ -138,6 +141,11 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return e.Source + ": " + e.Msg }
 
+// Environment variables of the server's bounds and access settings.
+const (
+	EnvMaxAnswerMiB = "METRICS_SERVER_MAX_ANSWER_MIB"
+)
+
 // LoadConfig reads the config file (path may be empty), then applies the environment, which
 // wins over the file, then defaults, and validates. getenv is os.Getenv outside tests.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
@@ -211,6 +219,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv(EnvToken); v != "" {
 		c.Server.Token = v
 	}
+	if v, ok := get(EnvMaxAnswerMiB); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return &ConfigError{Source: EnvMaxAnswerMiB, Msg: fmt.Sprintf("want a whole number of MiB, got %q", v)}
+		}
+		c.Server.MaxAnswerMiB = n
+	}
 	return nil
 }
 
@@ -243,6 +258,9 @@ func (c *Config) applyDefaults() {
 	if c.Server.Threads == 0 {
 		c.Server.Threads = DefaultThreads
 	}
+	if c.Server.MaxAnswerMiB == 0 {
+		c.Server.MaxAnswerMiB = DefaultMaxAnswerMiB
+	}
 	if c.Cassandra.Keyspace == "" {
 		c.Cassandra.Keyspace = seed.DefaultKeyspace
 	}
@@ -258,6 +276,9 @@ func (c Config) Validate() error {
 	}
 	if c.Server.Threads < 1 || c.Server.Threads > 1024 {
 		return &ConfigError{Source: "server.threads", Msg: fmt.Sprintf("%d: use 1-1024 (Cassandra queries served at once)", c.Server.Threads)}
+	}
+	if c.Server.MaxAnswerMiB < 1 || c.Server.MaxAnswerMiB > 4096 {
+		return &ConfigError{Source: "server.max_answer_mib", Msg: fmt.Sprintf("%d: use 1-4096 (MiB of one /api/query answer)", c.Server.MaxAnswerMiB)}
 	}
 	for name, v := range map[string]string{"cassandra.connect_timeout": c.Cassandra.ConnectTimeout, "cassandra.query_timeout": c.Cassandra.QueryTimeout} {
 		if v == "" {
@@ -345,8 +366,8 @@ func (c Config) Settings() (cassandra.Settings, error) {
 
 // String describes the configuration for the start-up log line, without secrets.
 func (c Config) String() string {
-	return fmt.Sprintf("listen %s:%d, threads %d, cassandra %s port %s, keyspace %s, user %q, tls %v, token %v, debug %v",
-		c.Server.Host, c.Server.Port, c.Server.Threads, strings.Join(c.Cassandra.Hosts, ","), portText(c.Cassandra.Port),
+	return fmt.Sprintf("listen %s:%d, threads %d, max answer %d MiB, cassandra %s port %s, keyspace %s, user %q, tls %v, token %v, debug %v",
+		c.Server.Host, c.Server.Port, c.Server.Threads, c.Server.MaxAnswerMiB, strings.Join(c.Cassandra.Hosts, ","), portText(c.Cassandra.Port),
 		c.Cassandra.Keyspace, c.Cassandra.Username, c.Cassandra.TLS.on(), c.Server.Token != "", c.Debug)
 }
 

@@ -38,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// RequestTimeout bounds the work of one request; default the query timeout plus 10 s.
 	RequestTimeout time.Duration
+	// MaxAnswerBytes bounds the JSON answer of one POST /api/query; default
+	// DefaultMaxAnswerMiB MiB.
+	MaxAnswerBytes int64
 	// BodyTimeout bounds reading a request's body, which comes before it may take a query
 	// slot; default DefaultBodyTimeout.
 	BodyTimeout time.Duration
@@ -75,6 +78,9 @@ func New(settings cassandra.Settings, opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxAnswerBytes <= 0 {
+		opts.MaxAnswerBytes = DefaultMaxAnswerMiB << 20
 	}
 	if opts.BodyTimeout <= 0 {
 		opts.BodyTimeout = DefaultBodyTimeout

@@ -93,7 +93,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		}
 	}()
 	if r.q.Binning {
-		return e.binned(r, scan, 0, shape, executed, nil, rf)
+		return e.binned(ctx, r, scan, 0, shape, executed, nil, rf)
 	}
 	return e.unbinned(r, scan, shape, stmt)
 }

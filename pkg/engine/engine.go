@@ -44,6 +44,12 @@ type Options struct {
 	// MaxQueryMemory bounds, in bytes, what one binned query may hold in bins and results
 	// (series x bins x aggregations); more is refused with an error naming what to reduce.
 	MaxQueryMemory int64
+	// MaxProcessMemory bounds, in bytes, what the binned queries of the whole process hold
+	// at once, every request and data source together (see processPool): a query that would
+	// pass it waits for others to finish, then fails. 0 means the default of 1 GiB.
+	MaxProcessMemory int64
+	// pool is the process's pool; tests set their own.
+	pool *memPool
 	// MaxBucketStatements caps the statements of a query over a time-bucketed table (0 means
 	// query.DefaultMaxBucketStatements).
 	MaxBucketStatements int
@@ -67,7 +73,7 @@ type Options struct {
 // OptionsFrom takes the limits from data source settings.
 func OptionsFrom(s cassandra.Settings) Options {
 	return Options{MaxBucketStatements: s.MaxBucketStatements, MaxPartitions: s.MaxPartitions, MaxRows: s.MaxRows, MaxConcurrency: s.MaxConcurrency, QueryTimeout: s.QueryTimeout.Std(), PageSize: s.PageSize, DefaultKeyspace: s.Keyspace,
-		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std(),
+		MaxQueryMemory: int64(min(s.MaxQueryMemoryMiB, 1<<30)) << 20, MaxProcessMemory: int64(min(s.MaxProcessMemoryMiB, 1<<30)) << 20, LateWindow: s.LateDataWindow.Std(),
 		SplitWide: !s.DisableWideSplit, AllowedKeyspaces: s.AllowedKeyspaces}
 }
 
@@ -94,6 +100,12 @@ func New(src Source, opts Options) *Engine {
 	}
 	if opts.MaxQueryMemory <= 0 {
 		opts.MaxQueryMemory = cassandra.DefaultMaxQueryMemoryMiB << 20
+	}
+	if opts.MaxProcessMemory <= 0 {
+		opts.MaxProcessMemory = cassandra.DefaultMaxProcessMemoryMiB << 20
+	}
+	if opts.pool == nil {
+		opts.pool = processPool
 	}
 	e := &Engine{src: src, opts: opts}
 	e.query = tracedQuery(func(ctx context.Context, cql string, args []any, o cassandra.QueryOptions) rows {
@@ -204,6 +216,8 @@ func errorResponse(err error) backend.DataResponse {
 			status = backend.StatusTimeout
 		}
 		return backend.ErrDataResponseWithSource(status, backend.ErrorSourceDownstream, err.Error())
+	case errors.Is(err, errMemoryBusy):
+		return backend.ErrDataResponseWithSource(backend.StatusTooManyRequests, backend.ErrorSourceDownstream, err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was canceled or timed out: "+err.Error())
 	}

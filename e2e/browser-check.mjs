@@ -174,7 +174,13 @@ async function startMetricsServer(tmp) {
   const logFd = fs.openSync(logFile, 'w');
   const child = spawn(bin, [], {
     cwd: root,
-    env: { ...env, METRICS_SERVER_HOST: '127.0.0.1', METRICS_SERVER_PORT: String(port) },
+    // The CQL editor steps and variable queries run raw CQL, which metrics-server runs only when told to.
+    env: {
+      ...env,
+      METRICS_SERVER_HOST: '127.0.0.1',
+      METRICS_SERVER_PORT: String(port),
+      METRICS_SERVER_ENABLE_RAW_CQL: 'true',
+    },
     stdio: ['ignore', logFd, logFd],
   });
   fs.closeSync(logFd);

@@ -74,9 +74,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv := server.New(settings, server.Options{
 		Threads: cfg.Server.Threads, Token: cfg.Server.Token, Logger: logger,
-		MaxAnswerBytes: int64(cfg.Server.MaxAnswerMiB) << 20,
+		MaxAnswerBytes:             int64(cfg.Server.MaxAnswerMiB) << 20,
+		AllowUnauthenticatedRemote: cfg.Server.AllowUnauthenticatedRemote,
+		EnableRawCQL:               cfg.Server.EnableRawCQL,
 	})
 	logger.Info("starting metrics-server", "config", cfg.String())
+	clients, rawCQL, warn := cfg.Access()
+	accessLevel := slog.LevelInfo
+	if warn {
+		accessLevel = slog.LevelWarn
+	}
+	logger.Log(ctx, accessLevel, "access", "answers", clients, "raw_cql", rawCQL)
 	err := srv.Serve(ctx, cfg.Server.Host, cfg.Server.Port, func(addr string) {
 		logger.Info("listening", "addr", addr)
 	})

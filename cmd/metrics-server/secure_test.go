@@ -57,6 +57,7 @@ func (f secureFixture) env(t *testing.T, port int, overrides map[string]string) 
 		"METRICS_SERVER_USERNAME": f.user, "METRICS_SERVER_PASSWORD": f.password,
 		"METRICS_SERVER_TLS_CA": f.node.CAFile, "METRICS_SERVER_TLS_CERT": f.node.ClientCertFile, "METRICS_SERVER_TLS_KEY": f.node.ClientKeyFile,
 		"METRICS_SERVER_TOKEN": f.token, "METRICS_SERVER_DEBUG": "1",
+		"METRICS_SERVER_ENABLE_RAW_CQL": "1", // the secrets check runs raw CQL too
 	}
 	for k, v := range overrides {
 		if v == "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -46,6 +47,12 @@ type ServerConfig struct {
 	// MaxAnswerMiB bounds the JSON answer of one POST /api/query (default 64); a larger one
 	// fails with 422 and what to ask for less of.
 	MaxAnswerMiB int `json:"max_answer_mib"`
+	// AllowUnauthenticatedRemote serves clients from the network when no token is set; by
+	// default only loopback clients (127.0.0.0/8, ::1) are answered then, others get 403.
+	AllowUnauthenticatedRemote bool `json:"allow_unauthenticated_remote"`
+	// EnableRawCQL runs raw CQL (cql queries in /api/query, /api/resources/variable), which
+	// reads any table the Cassandra user may read; off by default, both answer 403.
+	EnableRawCQL bool `json:"enable_raw_cql"`
 }
 
 // CassandraConfig is how to reach the cluster.
@@ -143,7 +150,9 @@ func (e *ConfigError) Error() string { return e.Source + ": " + e.Msg }
 
 // Environment variables of the server's bounds and access settings.
 const (
-	EnvMaxAnswerMiB = "METRICS_SERVER_MAX_ANSWER_MIB"
+	EnvMaxAnswerMiB               = "METRICS_SERVER_MAX_ANSWER_MIB"
+	EnvAllowUnauthenticatedRemote = "METRICS_SERVER_ALLOW_UNAUTHENTICATED_REMOTE"
+	EnvEnableRawCQL               = "METRICS_SERVER_ENABLE_RAW_CQL"
 )
 
 // LoadConfig reads the config file (path may be empty), then applies the environment, which
@@ -226,7 +235,31 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.Server.MaxAnswerMiB = n
 	}
+	for _, bv := range []struct {
+		name string
+		dst  *bool
+	}{{EnvAllowUnauthenticatedRemote, &c.Server.AllowUnauthenticatedRemote}, {EnvEnableRawCQL, &c.Server.EnableRawCQL}} {
+		if v, ok := get(bv.name); ok {
+			b, err := parseBool(v)
+			if err != nil {
+				return &ConfigError{Source: bv.name, Msg: err.Error()}
+			}
+			*bv.dst = b
+		}
+	}
 	return nil
+}
+
+// parseBool reads an access setting strictly: a typo must not open or close the server by
+// surprise.
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("want true or false (1/0, yes/no, on/off), got %q", v)
 }
 
 // truthy is the seed's reading of METRICS_SERVER_DEBUG: 1, true, yes or on.
@@ -376,4 +409,29 @@ func portText(p int) string {
 		return strconv.Itoa(cassandra.DefaultPort)
 	}
 	return strconv.Itoa(p)
+}
+
+// Access says, for the start-up log, who the API answers and whether it runs raw CQL, each
+// with what to set to change it; warn is true when clients without a token are answered from
+// the network.
+func (c Config) Access() (clients, rawCQL string, warn bool) {
+	addr := net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port))
+	switch {
+	case c.Server.Token != "":
+		clients = fmt.Sprintf("clients with the bearer token (%s or server.token), from anywhere that reaches %s", EnvToken, addr)
+	case c.Server.AllowUnauthenticatedRemote:
+		clients = fmt.Sprintf("any client that reaches %s, without a token (%s or server.allow_unauthenticated_remote is on): "+
+			"set a token (%s or server.token) unless the network in front does the checking", addr, EnvAllowUnauthenticatedRemote, EnvToken)
+		warn = true
+	default:
+		clients = fmt.Sprintf("only loopback clients (127.0.0.0/8, ::1); others get 403, since no token is set: "+
+			"to serve the network set a token (%s or server.token), or %s=true (server.allow_unauthenticated_remote) to serve it without one",
+			EnvToken, EnvAllowUnauthenticatedRemote)
+	}
+	if c.Server.EnableRawCQL {
+		rawCQL = fmt.Sprintf("on (%s or server.enable_raw_cql): clients may run any SELECT the Cassandra user may read", EnvEnableRawCQL)
+	} else {
+		rawCQL = fmt.Sprintf("off: cql queries and /api/resources/variable answer 403; %s=true (server.enable_raw_cql) turns it on", EnvEnableRawCQL)
+	}
+	return clients, rawCQL, warn
 }

@@ -164,6 +164,8 @@ func TestBadConfig(t *testing.T) {
 		{"bad timeout", `{"cassandra": {"host": "h", "query_timeout": "soon"}}`, nil, "query_timeout"},
 		{"answer bound not a number", "", map[string]string{EnvCassandra: "h", EnvMaxAnswerMiB: "64MiB"}, EnvMaxAnswerMiB},
 		{"answer bound negative", `{"server": {"max_answer_mib": -1}, "cassandra": {"host": "h"}}`, nil, "server.max_answer_mib"},
+		{"raw CQL setting misspelt", "", map[string]string{EnvCassandra: "h", EnvEnableRawCQL: "ture"}, EnvEnableRawCQL},
+		{"remote setting not a boolean", "", map[string]string{EnvCassandra: "h", EnvAllowUnauthenticatedRemote: "2"}, EnvAllowUnauthenticatedRemote},
 		{"missing file", "-", nil, "cannot read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,4 +255,58 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// The access settings come from the file or the environment (which wins), and the start-up
+// log says who is answered and whether raw CQL runs, with what to set.
+func TestAccessSettings(t *testing.T) {
+	file := writeFile(t, "c.json", `{"server": {"allow_unauthenticated_remote": true, "enable_raw_cql": true}, "cassandra": {"host": "h"}}`)
+	for _, tc := range []struct {
+		name             string
+		path             string
+		env              map[string]string
+		remote, raw      bool
+		warn             bool
+		clients, rawText []string
+	}{
+		{name: "defaults", clients: []string{"only loopback clients (127.0.0.0/8, ::1)", "403", EnvToken, EnvAllowUnauthenticatedRemote + "=true"},
+			rawText: []string{"off", EnvEnableRawCQL + "=true", "server.enable_raw_cql"}},
+		{name: "token", env: map[string]string{EnvToken: "t"}, clients: []string{"with the bearer token", "0.0.0.0:8080"}, rawText: []string{"off"}},
+		{name: "from the file", path: file, remote: true, raw: true, warn: true,
+			clients: []string{"any client that reaches 0.0.0.0:8080, without a token", "set a token"}, rawText: []string{"on", "any SELECT"}},
+		{name: "the environment wins", path: file, env: map[string]string{EnvAllowUnauthenticatedRemote: "off", EnvEnableRawCQL: "0"},
+			clients: []string{"only loopback clients"}, rawText: []string{"off"}},
+		{name: "from the environment", env: map[string]string{EnvAllowUnauthenticatedRemote: "Yes", EnvEnableRawCQL: "true"}, remote: true, raw: true, warn: true,
+			clients: []string{"without a token"}, rawText: []string{"on"}},
+		{name: "token and remote", env: map[string]string{EnvToken: "t", EnvAllowUnauthenticatedRemote: "1"}, remote: true,
+			clients: []string{"with the bearer token"}, rawText: []string{"off"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{EnvCassandra: "h"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			cfg, err := LoadConfig(tc.path, envMap(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Server.AllowUnauthenticatedRemote != tc.remote || cfg.Server.EnableRawCQL != tc.raw {
+				t.Fatalf("allow remote %v, raw CQL %v; want %v, %v", cfg.Server.AllowUnauthenticatedRemote, cfg.Server.EnableRawCQL, tc.remote, tc.raw)
+			}
+			clients, raw, warn := cfg.Access()
+			if warn != tc.warn {
+				t.Errorf("warn %v, want %v", warn, tc.warn)
+			}
+			for _, w := range tc.clients {
+				if !strings.Contains(clients, w) {
+					t.Errorf("clients %q does not say %q", clients, w)
+				}
+			}
+			for _, w := range tc.rawText {
+				if !strings.HasPrefix(raw, w) && !strings.Contains(raw, w) {
+					t.Errorf("raw CQL %q does not say %q", raw, w)
+				}
+			}
+		})
+	}
 }

@@ -92,7 +92,7 @@ func TestMethodLabelBounded(t *testing.T) {
 // A route that exists answers another method with 405 and the methods it takes; the resource
 // routes behind the server too.
 func TestMethodNotAllowed(t *testing.T) {
-	ts := newTestServerWith(t, offlineSettings(t), Options{})
+	ts := newTestServerWith(t, offlineSettings(t), Options{EnableRawCQL: true}) // the variable route answers
 	for _, tc := range []struct {
 		method, path, allow string
 	}{
@@ -120,7 +120,7 @@ func TestMethodNotAllowed(t *testing.T) {
 }
 
 func TestVariableBodyTooLarge(t *testing.T) {
-	ts := newTestServerWith(t, offlineSettings(t), Options{})
+	ts := newTestServerWith(t, offlineSettings(t), Options{EnableRawCQL: true})
 	body := `{"query": "SELECT x FROM ks.t WHERE a = '` + strings.Repeat("x", MaxBodyBytes) + `'"}`
 	r := do(t, http.MethodPost, ts.URL+"/api/resources/variable", body, map[string]string{"Content-Type": "application/json"})
 	if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(r.errorText(t), "larger than") {

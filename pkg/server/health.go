@@ -24,12 +24,13 @@ type healthJSON struct {
 }
 
 // health is the plugin's health check over HTTP: a real query to Cassandra, and the
-// configured keyspace must exist. 200 when healthy, 503 otherwise, for load balancers. When a
-// token is set, a request without it learns only ok or error: versions, cluster names and
-// the hosts in connection errors are for those who hold the token.
+// configured keyspace must exist. 200 when healthy, 503 otherwise, for load balancers. A
+// request the API would not answer (no token, or from the network while only local clients
+// are) learns only ok or error: versions, cluster names and the hosts in connection errors are
+// for the API's clients.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	status, out := s.healthCache.get(r.Context())
-	if !s.hasToken(r) {
+	if !s.authorized(r) {
 		out = healthJSON{Status: out.Status}
 	}
 	writeJSON(w, status, out)

@@ -51,7 +51,7 @@ func TestAllowedKeyspacesConfig(t *testing.T) {
 // metrics-server refuses Cassandra's own keyspaces on every route that runs user CQL, and
 // reads an unqualified raw CQL table from its keyspace setting.
 func TestServerRefusesSystemKeyspaces(t *testing.T) {
-	ts := newTestServer(t, Options{})
+	ts := newTestServer(t, Options{EnableRawCQL: true}) // raw CQL reaches the keyspace check
 	const never = "is one of Cassandra's system keyspaces, which queries of this data source never read"
 	query := func(cql string) response {
 		body, _ := json.Marshal(map[string]any{"from": testEnd.Add(-10 * 60e9).UnixMilli(), "to": testEnd.UnixMilli(),
@@ -116,7 +116,7 @@ func TestServerAllowedKeyspaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newTestServerWith(t, s, Options{})
+	ts := newTestServerWith(t, s, Options{EnableRawCQL: true})
 	var keyspaces []string
 	if r := get(t, ts.URL+"/api/resources/keyspaces"); r.status != 200 || json.Unmarshal(r.body, &keyspaces) != nil {
 		t.Fatalf("keyspaces: %d %s", r.status, r.body)

@@ -151,6 +151,12 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if !s.opts.EnableRawCQL {
+		if raw := rawCQLQuery(req); raw != "" {
+			writeError(w, http.StatusForbidden, rawCQLOff(raw))
+			return
+		}
+	}
 	resp, err := s.runQueries(r.Context(), req)
 	if errors.Is(err, errNoSlot) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())

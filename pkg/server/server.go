@@ -34,6 +34,12 @@ type Options struct {
 	Threads int
 	// Token, when set, is required as a bearer token on all routes but /metrics and /api/health.
 	Token string
+	// AllowUnauthenticatedRemote answers clients from the network when no Token is set;
+	// otherwise only loopback clients (127.0.0.0/8, ::1) are answered and others get 403.
+	AllowUnauthenticatedRemote bool
+	// EnableRawCQL runs raw CQL: cql queries in /api/query and /api/resources/variable. Off,
+	// both answer 403: raw CQL reads any table the Cassandra user may read.
+	EnableRawCQL bool
 	// Logger receives the access log; default slog.Default().
 	Logger *slog.Logger
 	// RequestTimeout bounds the work of one request; default the query timeout plus 10 s.
@@ -148,7 +154,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/api/query", s.query)
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate, s.deadline, s.readBody, s.throttle)
+		r.Use(s.authenticate, s.refuseRawCQLRoutes, s.deadline, s.readBody, s.throttle)
 		r.Get("/api/v1/metrics", s.listMetrics)
 		r.Get("/api/v1/environments", s.listEnvironments)
 		r.Get("/api/v1/environments/", s.listEnvironments)
@@ -254,16 +260,12 @@ func limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate requires the bearer token when one is configured. Both sides are hashed first
-// so the comparison takes the same time whatever the length of the guess.
+// authenticate requires the bearer token when one is configured (401), and without one a
+// client on this machine unless the network is allowed (403): see authorized.
 func (s *Server) authenticate(next http.Handler) http.Handler {
-	if s.opts.Token == "" {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.hasToken(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics-server"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <token>")
+		if !s.authorized(r) {
+			s.refuseUnauthorized(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -16,7 +16,7 @@ import (
 )
 
 func TestQueryRouteAnswersLikeTheEngine(t *testing.T) {
-	ts := newTestServer(t, Options{})
+	ts := newTestServer(t, Options{EnableRawCQL: true})
 	from, to := testEnd.Add(-90*time.Minute).UnixMilli(), testEnd.Add(-10*time.Minute).UnixMilli()
 	body := fmt.Sprintf(`{
 		"from": %d, "to": "%d", "maxDataPoints": 40,
@@ -116,7 +116,7 @@ func TestQueryRouteBadRequests(t *testing.T) {
 
 func TestTokenAuth(t *testing.T) {
 	const token = "s3cret-token"
-	ts := newTestServer(t, Options{Token: token})
+	ts := newTestServer(t, Options{Token: token, EnableRawCQL: true})
 	protected := []struct{ method, path, body string }{
 		{"GET", "/api/v1/metrics", ""},
 		{"GET", "/api/v1/environments/", ""},

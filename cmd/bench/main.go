@@ -219,7 +219,7 @@ func (b *bench) floor(ctx context.Context, q map[string]any, from, to time.Time,
 	if err != nil {
 		return 0, err
 	}
-	plan, err := query.BuildPlanContext(ctx, pq, t, from, to)
+	plan, err := query.BuildPlan(ctx, pq, t, from, to, query.PlanOptions{})
 	if err != nil {
 		return 0, err
 	}

@@ -20,7 +20,24 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
-	plan, err := query.BuildPlanOpts(ctx, r.q, t, r.from, r.to, e.opts.planOptions())
+	// The strategy's inputs: the bin width (decided once here), what the bin cache holds (a
+	// refresh reads only the rest) and how many statements a wide split may run.
+	var width time.Duration
+	if r.q.Format == query.FormatTimeSeries && !r.q.Instant {
+		width, _ = binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints) // binned reports an error
+	}
+	rf := e.builderRefresh(r, t, width)
+	opts := e.opts.planOptions()
+	opts.Width = width
+	if rf.partial() {
+		for _, s := range rf.ranges {
+			opts.Read = append(opts.Read, query.TimeRange{From: s.from, To: s.to})
+		}
+	}
+	if e.opts.SplitWide {
+		opts.SplitStatements = e.opts.MaxConcurrency
+	}
+	plan, err := query.BuildPlan(ctx, r.q, t, r.from, r.to, opts)
 	if errors.Is(err, query.ErrNothingToRead) {
 		// Nothing to ask Cassandra: no data, and the reason as a notice (a panel shows "No data").
 		var qe *query.Error
@@ -39,9 +56,16 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		e, reads = e.readingBuckets(plan)
 		defer func() { e.finishBuckets(&res, reads, r.q.Format) }()
 	}
-	executed := describeStatements(plan.Statements)
+	stmts := plan.Statements
+	executed := describeStatements(stmts)
+	if rf.partial() {
+		executed = describeRanges(stmts, rf.ranges)
+	}
+	if plan.Pieces > 0 {
+		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", plan.Pieces, len(stmts))
+	}
 	if r.q.Format == query.FormatTable {
-		return e.table(ctx, plan.Statements, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, readNotice(plan, plan.Statements, 1))
+		return e.table(ctx, stmts, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, readNotice(plan, stmts, 1))
 	}
 	shape := seriesShape{
 		timeColumn:   plan.TimeColumn,
@@ -49,25 +73,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		seriesColumn: plan.SeriesColumns,
 		measures:     plan.Measures,
 	}
-	stmts := plan.Statements
-	// A refresh reads only the rows the bin cache does not hold.
-	rf := e.builderRefresh(r, plan)
-	if rf.partial() {
-		if stmts, err = e.rangeStatements(ctx, r.q, t, rf.ranges); err != nil {
-			return backend.DataResponse{}, err
-		}
-		executed = describeRanges(stmts, rf.ranges)
-	}
-	// Few partitions over a long range: read pieces of it in parallel.
-	npieces := 1
-	if split, pieces, err := e.splitWide(ctx, r, plan, t, rf.readRanges(r)); err != nil {
-		return backend.DataResponse{}, err
-	} else if split != nil {
-		stmts = split
-		npieces = len(pieces)
-		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", len(pieces), len(stmts))
-	}
-	notices := readNotice(plan, stmts, npieces)
+	notices := readNotice(plan, stmts, max(plan.Pieces, 1))
 	// The bucket notice counts the statements this query runs, not the whole window's plan.
 	reads.reading(stmts, rf.partial())
 	// A whole window without a row: one look at the table may say why (explain.go).

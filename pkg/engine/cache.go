@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -178,30 +177,18 @@ func (rf *refresh) notice(width time.Duration, bins int, rows int64) string {
 }
 
 // builderRefresh looks up a binned builder query. Queries with a row limit or for the latest
-// value only are not cached: their rows depend on the whole window.
-func (e *Engine) builderRefresh(r request, plan *query.Plan) *refresh {
-	if e.opts.Cache == nil || plan.Instant || plan.Limit > 0 || r.q.Format != query.FormatTimeSeries {
+// value only are not cached: their rows depend on the whole window. The key holds the
+// measures with their resolved aggregations, so a changed default reads afresh.
+func (e *Engine) builderRefresh(r request, t *schema.Table, width time.Duration) *refresh {
+	if e.opts.Cache == nil || r.q.Instant || r.q.Limit > 0 || r.q.Format != query.FormatTimeSeries || width <= 0 {
 		return nil
 	}
-	width, err := binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints)
+	ms, err := query.ResolveMeasures(r.q, t)
 	if err != nil {
-		return nil // binned reports it
+		return nil // the planner reports it
 	}
-	measures, _ := json.Marshal(plan.Measures)
+	measures, _ := json.Marshal(ms)
 	return e.newRefresh(r, width, "builder", queryIdentity(r.q), string(measures))
-}
-
-// rangeStatements plans the builder query for each range: the statements of all of them.
-func (e *Engine) rangeStatements(ctx context.Context, q *query.Query, t *schema.Table, ranges []span) ([]query.Statement, error) {
-	var out []query.Statement
-	for _, s := range ranges {
-		p, err := query.BuildPlanOpts(ctx, q, t, s.from, s.to, e.opts.planOptions())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Statements...)
-	}
-	return out, nil
 }
 
 // describeRanges is the executed CQL of a query that reads only part of its window.
@@ -347,12 +334,4 @@ func shapeOutputs(shape seriesShape) []binning.Output {
 		}
 	}
 	return out
-}
-
-// readRanges are the ranges the query reads: the whole window without a cache hit.
-func (rf *refresh) readRanges(r request) []span {
-	if !rf.partial() {
-		return []span{{r.from, r.to}}
-	}
-	return rf.ranges
 }

@@ -19,7 +19,7 @@ func BenchmarkBuildPlanIN(b *testing.B) {
 			})
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := BuildPlan(q, seedTimer(), t0, t1); err != nil {
+				if _, err := BuildPlan(context.Background(), q, seedTimer(), t0, t1, PlanOptions{}); err != nil {
 					b.Fatal(err)
 				}
 			}

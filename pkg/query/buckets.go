@@ -34,6 +34,15 @@ type PlanOptions struct {
 	MaxBucketStatements int
 	// MaxPartitions caps the partitions one query names; 0 means DefaultMaxPartitions.
 	MaxPartitions int
+
+	// The engine's part of the strategy. Width is the bin width, decided once by the engine;
+	// pieces of a split range end on its edges. Read lists the parts of the window to read
+	// from Cassandra, in order; the rest comes from the bin cache (nil reads the whole window).
+	// SplitStatements, when above 0, lets a long range over few partitions be read in pieces
+	// in parallel, up to that many statements in all (the data source's concurrency).
+	Width           time.Duration
+	Read            []TimeRange
+	SplitStatements int
 }
 
 // Tokens of a bucket format. Text between single quotes is literal, as is any other character.

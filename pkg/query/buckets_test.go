@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestBucketPlan(t *testing.T) {
 		BucketColumn: "day", BucketGranularity: GranularityDay, BucketFormat: "YYYYMMDD"}
 	from := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	to := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
-	p, err := BuildPlan(q, tbl, from, to)
+	p, err := BuildPlan(context.Background(), q, tbl, from, to, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,13 +120,13 @@ func TestBucketPlan(t *testing.T) {
 			q2 := *q
 			q2.Filters = append([]Filter(nil), q.Filters...)
 			tt.edit(&q2)
-			_, err := BuildPlan(&q2, tbl, from, to)
+			_, err := BuildPlan(context.Background(), &q2, tbl, from, to, PlanOptions{})
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("error %v\nwant %s", err, tt.want)
 			}
 		})
 	}
-	_, err = BuildPlanOpts(t.Context(), q, tbl, from, from.Add(400*24*time.Hour), PlanOptions{MaxBucketStatements: 100})
+	_, err = BuildPlan(t.Context(), q, tbl, from, from.Add(400*24*time.Hour), PlanOptions{MaxBucketStatements: 100})
 	if want := "timeRange: the time range touches 401 day buckets; with 2 partition key value combinations that is 802 statements, more than the limit of 100 (maxBucketStatements in the data source settings): narrow the time range or the filters, or raise the limit"; err == nil || err.Error() != want {
 		t.Errorf("over the limit: %v", err)
 	}

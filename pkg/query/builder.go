@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"strings"
@@ -86,6 +87,13 @@ type Plan struct {
 	// Partitions is how many partitions the statements name in all; 0 when they do not fix
 	// the whole partition key (a scan).
 	Partitions int
+	// Width is the bin width the plan was cut for (0 when the engine gave none). Ranges are the
+	// window's time ranges in order, each with its source; Statements are the raw ranges'
+	// statements in that order. Pieces is the number of raw ranges when a range was split into
+	// pieces read in parallel (0 otherwise).
+	Width  time.Duration
+	Ranges []Range
+	Pieces int
 	// Sample reads the time column of one row of the first statement's rows without the time
 	// bound: when the query finds nothing, it shows whether the time column holds values of
 	// another shape (another epoch unit, say). Empty when the time column has no condition.
@@ -127,24 +135,31 @@ type slice struct {
 	value any
 }
 
-// BuildPlan turns a builder query into CQL for the table t (from the live schema) and the
-// time range [from, to). Every name is checked against the table and quoted; every value is a
-// bound parameter.
-func BuildPlan(q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
-	return BuildPlanContext(context.Background(), q, t, from, to)
+// resolved is the first stage of planning: what the query asks of the table, checked against
+// its schema, before any time range is cut into statements. The time range it holds is the
+// query's whole window (buckets and limits are checked over it).
+type resolved struct {
+	q          *Query
+	t          *schema.Table
+	tc         schema.Column
+	plan       *Plan // the shape: columns, measures, series, ordering, instant mode, buckets
+	restr      map[string]*restriction
+	pk         []schema.Column
+	pkFull     bool
+	usesIndex  bool
+	partitions []keyValues // of the window, one entry per statement (nil entry: a scan)
+	// perStatement is how many partitions one IN statement may name.
+	perStatement int
+	// Instant reads: ORDER BY, PER PARTITION LIMIT and LIMIT of every statement.
+	orderBy                  string
+	perPartitionLimit, limit int64
+	head                     string // SELECT ... FROM ... WHERE
+	opts                     PlanOptions
 }
 
-// BuildPlanContext is BuildPlan that stops with ctx's error when ctx ends while it converts
-// filter values.
-func BuildPlanContext(ctx context.Context, q *Query, t *schema.Table, from, to time.Time) (*Plan, error) {
-	return BuildPlanOpts(ctx, q, t, from, to, PlanOptions{})
-}
-
-// BuildPlanOpts is BuildPlanContext with limits from the data source's settings.
-func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time.Time, opts PlanOptions) (*Plan, error) {
-	if opts.MaxBucketStatements <= 0 {
-		opts.MaxBucketStatements = DefaultMaxBucketStatements
-	}
+// resolve checks the query against the table: its columns, measures and filters, the
+// partitions it names and how instant queries ask for the latest row.
+func resolve(ctx context.Context, q *Query, t *schema.Table, from, to time.Time, opts PlanOptions) (*resolved, error) {
 	if q == nil || t == nil {
 		return nil, &Error{Msg: "no query or no table to build a plan for"}
 	}
@@ -157,24 +172,45 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 	if !to.After(from) {
 		return nil, errorf("timeRange", "the time range is empty: its end must be after its start")
 	}
-	where := t.Keyspace + "." + t.Name
-	notFound := func(field, name string) error {
-		nf := &schema.NotFoundError{What: "column", Name: name, In: where}
-		return &Error{Field: field, Msg: nf.Error(), Err: nf}
+	res := &resolved{q: q, t: t, pk: t.PartitionKey(), opts: opts}
+	if err := res.resolveColumns(); err != nil {
+		return nil, err
 	}
+	if err := res.resolveFilters(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if err := res.resolvePartitions(); err != nil {
+		return nil, err
+	}
+	res.resolveInstant()
+	selectList := make([]string, len(res.plan.Columns))
+	for i, c := range res.plan.Columns {
+		selectList[i] = schema.QuoteIdent(c)
+	}
+	res.head = "SELECT " + strings.Join(selectList, ", ") + " FROM " + t.QualifiedName() + " WHERE "
+	return res, nil
+}
 
+func (res *resolved) notFound(field, name string) error {
+	nf := &schema.NotFoundError{What: "column", Name: name, In: res.t.Keyspace + "." + res.t.Name}
+	return &Error{Field: field, Msg: nf.Error(), Err: nf}
+}
+
+// resolveColumns finds the time column, the series columns and the measures.
+func (res *resolved) resolveColumns() error {
+	q, t := res.q, res.t
 	// Time column: a timestamp, date or timeuuid, or a number of epoch units.
 	tc, ok := t.Column(q.TimeColumn)
 	if !ok {
-		return nil, notFound("timeColumn", q.TimeColumn)
+		return res.notFound("timeColumn", q.TimeColumn)
 	}
 	timeKind, err := timeKindOf(tc, q.TimeUnit)
 	if err != nil {
-		return nil, err
+		return err
 	}
-
+	res.tc = tc
 	p := &Plan{
-		Table:          where,
+		Table:          t.Keyspace + "." + t.Name,
 		TimeColumn:     tc.Name,
 		TimeKind:       timeKind,
 		TimeUnit:       q.TimeUnit,
@@ -182,25 +218,46 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 		Limit:          q.Limit,
 		Instant:        q.Instant,
 	}
-
+	res.plan = p
 	// Series columns label the series; any type will do, but not the time itself.
 	for _, name := range q.SeriesColumns {
 		if _, ok := t.Column(name); !ok {
-			return nil, notFound("seriesColumns", name)
+			return res.notFound("seriesColumns", name)
 		}
 		if name == tc.Name {
-			return nil, errorf("seriesColumns", "%q is the time column; choose label columns such as the partition key", name)
+			return errorf("seriesColumns", "%q is the time column; choose label columns such as the partition key", name)
 		}
 		p.SeriesColumns = appendUnique(p.SeriesColumns, name)
 	}
+	if p.Measures, err = ResolveMeasures(q, t); err != nil {
+		return err
+	}
+	for _, m := range p.Measures {
+		for _, c := range m.Columns {
+			p.ValueColumns = appendUnique(p.ValueColumns, c)
+		}
+	}
+	// Where the time column sits decides ordering and the instant shortcut.
+	if tc.Kind == schema.Clustering {
+		ck := t.ClusteringKey()
+		p.TimeFirstClustering = len(ck) > 0 && ck[0].Name == tc.Name
+		p.TimeDescending = strings.EqualFold(tc.ClusteringOrder, "desc")
+	}
+	return nil
+}
 
-	// Value columns: numeric columns, or a derived measure computed from them.
-	var measureNames []string
+// ResolveMeasures is the measures a builder query asks of the table: numeric columns, or a
+// derived measure computed from them, each with the user's aggregations or its default. The
+// bin cache keys queries by them, so it asks here rather than planning the query.
+func ResolveMeasures(q *Query, t *schema.Table) ([]Measure, error) {
+	where := t.Keyspace + "." + t.Name
+	var out []Measure
+	var names []string
 	for _, name := range q.ValueColumns {
-		if contains(measureNames, name) {
+		if contains(names, name) {
 			continue
 		}
-		measureNames = append(measureNames, name)
+		names = append(names, name)
 		m := Measure{Name: name}
 		if hasDerived(t, name) {
 			m.Derived = true
@@ -208,11 +265,12 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 		} else {
 			c, ok := t.Column(name)
 			if !ok {
+				nf := &schema.NotFoundError{What: "column", Name: name, In: where}
+				msg := nf.Error()
 				if name == IntervalCount {
-					nf := &schema.NotFoundError{What: "column", Name: name, In: where}
-					return nil, &Error{Field: "valueColumns", Msg: nf.Error() + " (interval_count needs bigint columns count and previous_count)", Err: nf}
+					msg += " (interval_count needs bigint columns count and previous_count)"
 				}
-				return nil, notFound("valueColumns", name)
+				return nil, &Error{Field: "valueColumns", Msg: msg, Err: nf}
 			}
 			if !schema.IsNumeric(c.Type) {
 				return nil, errorf("valueColumns", "%q is %s %s column; choose a numeric column", c.Name, article(c.Type), c.Type)
@@ -224,25 +282,29 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 		} else {
 			m.Aggregations = []string{DefaultAggregation(t, name)}
 		}
-		for _, c := range m.Columns {
-			p.ValueColumns = appendUnique(p.ValueColumns, c)
-		}
-		p.Measures = append(p.Measures, m)
+		out = append(out, m)
 	}
+	return out, nil
+}
 
-	restr, err := collectFilters(ctx, q, t, tc, notFound)
+// resolveFilters groups the filters per column, adds the window's buckets of a bucketed
+// table, picks the default series columns and the SELECT list, and checks that Cassandra can
+// serve the restrictions.
+func (res *resolved) resolveFilters(ctx context.Context, from, to time.Time) error {
+	q, t, tc, p := res.q, res.t, res.tc, res.plan
+	restr, err := collectFilters(ctx, q, t, tc, res.notFound)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A bucketed table: the bucket column's values come from the time range, one per bucket.
-	var bucketLabels map[any]string
 	if q.BucketColumn != "" {
-		if bucketLabels, err = addBuckets(q, t, tc, restr, from, to, opts, notFound); err != nil {
-			return nil, err
+		labels, err := addBuckets(q, t, tc, restr, from, to, res.opts, res.notFound)
+		if err != nil {
+			return err
 		}
 		p.BucketColumn = q.BucketColumn
 		p.BucketGranularity = q.BucketGranularity
-		p.Buckets = len(bucketLabels)
+		p.Buckets = len(labels)
 	}
 	if len(q.SeriesColumns) == 0 {
 		p.SeriesColumns = defaultSeriesColumns(t, restr)
@@ -250,7 +312,6 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 			p.SeriesColumns = removeString(p.SeriesColumns, p.BucketColumn)
 		}
 	}
-
 	for _, c := range p.SeriesColumns {
 		p.Columns = appendUnique(p.Columns, c)
 	}
@@ -258,127 +319,140 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 	for _, c := range p.ValueColumns {
 		p.Columns = appendUnique(p.Columns, c)
 	}
+	res.restr = restr
+	res.pkFull, err = checkRestrictions(q, t, tc, restr)
+	return err
+}
 
-	// Where the time column sits decides ordering and the instant shortcut.
-	if tc.Kind == schema.Clustering {
-		ck := t.ClusteringKey()
-		p.TimeFirstClustering = len(ck) > 0 && ck[0].Name == tc.Name
-		p.TimeDescending = strings.EqualFold(tc.ClusteringOrder, "desc")
-	}
-
-	pkFull, err := checkRestrictions(q, t, tc, restr)
-	if err != nil {
-		return nil, err
-	}
-
-	// Partition key values. Multi-value filters on partition key columns fan out: one
-	// statement per partition (the cross product of the values) rather than one IN query.
-	// A multi-partition IN makes one coordinator gather every partition, holding the whole
-	// result and waiting for the slowest replica; separate single-partition statements go
-	// token-aware straight to a replica, run in parallel, page independently, and allow
-	// ORDER BY (which Cassandra refuses with a paged IN on the partition key). Past
-	// MaxFanOut partitions the request count would cost more than it saves, so IN is kept.
-	// Multi-value filters on clustering columns stay IN: they are answered inside one
-	// partition by one replica, which is what IN does well.
-	// Past MaxFanOut partitions they go into IN statements instead, each naming at most
-	// MaxStatementPartitions partitions, and the query as a whole at most maxPartitions.
-	pk := t.PartitionKey()
-	maxPartitions := opts.MaxPartitions
+// resolvePartitions decides how the partitions the filters name are read. Multi-value filters
+// on partition key columns fan out: one statement per partition (the cross product of the
+// values) rather than one IN query. A multi-partition IN makes one coordinator gather every
+// partition, holding the whole result and waiting for the slowest replica; separate
+// single-partition statements go token-aware straight to a replica, run in parallel, page
+// independently, and allow ORDER BY (which Cassandra refuses with a paged IN on the partition
+// key). Past MaxFanOut partitions the request count would cost more than it saves: they go
+// into IN statements, each naming at most MaxStatementPartitions partitions, and the query as
+// a whole at most maxPartitions. Multi-value filters on clustering columns stay IN: they are
+// answered inside one partition by one replica, which is what IN does well.
+func (res *resolved) resolvePartitions() error {
+	p, restr := res.plan, res.restr
+	maxPartitions := res.opts.MaxPartitions
 	if maxPartitions <= 0 {
 		maxPartitions = DefaultMaxPartitions
 	}
-	ckCount, ckFactors := clusteringCombinations(t, restr)
+	ckCount, ckFactors := clusteringCombinations(res.t, restr)
 	if ckCount.Cmp(big.NewInt(MaxStatementCombinations)) > 0 {
-		return nil, errorf("filters", "the IN filters on clustering columns ask each partition for %s row key combinations (%s); at most %d can be read in one query: choose fewer values", ckCount, ckFactors, MaxStatementCombinations)
+		return errorf("filters", "the IN filters on clustering columns ask each partition for %s row key combinations (%s); at most %d can be read in one query: choose fewer values", ckCount, ckFactors, MaxStatementCombinations)
 	}
-	perStatement := min(MaxStatementPartitions, MaxStatementCombinations/int(ckCount.Int64()))
+	res.perStatement = min(MaxStatementPartitions, MaxStatementCombinations/int(ckCount.Int64()))
 	combos := maxPartitions + 1 // more than any bound when the partition key is not fixed
-	if pkFull {
-		names, lists := partitionKeyLists(pk, restr)
+	if res.pkFull {
+		names, lists := partitionKeyLists(res.pk, restr)
 		count, factors := keyCount(names, lists)
 		if count.Cmp(big.NewInt(int64(maxPartitions))) > 0 {
-			return nil, errorf("filters", "the partition key filters select %s partitions (%s), more than the %d one query may read (maxPartitions in the data source settings): choose fewer values, or raise the limit", count, factors, maxPartitions)
+			return errorf("filters", "the partition key filters select %s partitions (%s), more than the %d one query may read (maxPartitions in the data source settings): choose fewer values, or raise the limit", count, factors, maxPartitions)
 		}
 		combos = int(count.Int64())
 	}
 	// An index serves some filter: Cassandra refuses IN on the partition key and ORDER BY then.
-	usesIndex := false
-	for _, r := range indexedRestrictions(t, restr) {
-		usesIndex = usesIndex || r.col.Index != ""
+	for _, r := range indexedRestrictions(res.t, restr) {
+		res.usesIndex = res.usesIndex || r.col.Index != ""
 	}
-	if usesIndex && pkFull && combos > MaxFanOut && p.BucketColumn == "" {
-		return nil, errorf("filters", "the partition key filters select more than %d partitions; with a filter on an indexed column each partition is read with its own statement (Cassandra refuses IN on the partition key then): choose fewer values", MaxFanOut)
+	if res.usesIndex && res.pkFull && combos > MaxFanOut && p.BucketColumn == "" {
+		return errorf("filters", "the partition key filters select more than %d partitions; with a filter on an indexed column each partition is read with its own statement (Cassandra refuses IN on the partition key then): choose fewer values", MaxFanOut)
 	}
-	var partitions []keyValues // one entry per statement: the partition key values, in key order
 	switch {
-	case p.BucketColumn != "":
-		// addBuckets checked the count against the limit: every bucket of every partition
-		// gets its own statement, so the buckets read in parallel.
-		_, lists := partitionKeyLists(pk, restr)
-		partitions = onePerStatement(lists)
+	case p.BucketColumn != "" || (res.pkFull && combos <= MaxFanOut):
+		// addBuckets checked a bucketed table's count against its limit: every bucket of every
+		// partition gets its own statement, so the buckets read in parallel.
+		_, lists := partitionKeyLists(res.pk, restr)
+		res.partitions = onePerStatement(lists)
 		p.SinglePartition = true
-		p.FanOut = len(partitions) > 1
-	case pkFull && combos <= MaxFanOut:
-		_, lists := partitionKeyLists(pk, restr)
-		partitions = onePerStatement(lists)
-		p.SinglePartition = true
-		p.FanOut = len(partitions) > 1
-	case pkFull:
-		_, lists := partitionKeyLists(pk, restr)
-		partitions = splitPartitions(lists, perStatement)
+		p.FanOut = len(res.partitions) > 1
+	case res.pkFull:
+		_, lists := partitionKeyLists(res.pk, restr)
+		res.partitions = splitPartitions(lists, res.perStatement)
 	default:
-		partitions = []keyValues{nil}
+		res.partitions = []keyValues{nil}
 	}
-
-	// Instant: ask Cassandra for the latest row only when it can answer per series. That needs
-	// the time column to lead the clustering key (so "latest" is the edge of the partition)
-	// and every series column in the partition key (so one row per partition is one row per
-	// series).
-	var orderBy string
-	var perPartitionLimit, limit int64 = 0, q.Limit
-	if q.Instant {
-		seriesInPK := true
-		for _, s := range p.SeriesColumns {
-			c, _ := t.Column(s)
-			if c.Kind != schema.PartitionKey {
-				seriesInPK = false
-			}
-		}
-		switch {
-		case !p.TimeFirstClustering || !seriesInPK:
-			p.InstantInGo = true
-		case usesIndex && !(p.SinglePartition && p.TimeDescending):
-			p.InstantInGo = true // ORDER BY and PER PARTITION LIMIT do not go with an index
-		case p.SinglePartition && p.TimeDescending:
-			limit = 1 // the natural order is newest first
-		case p.SinglePartition:
-			orderBy = schema.QuoteIdent(tc.Name) + " DESC"
-			limit = 1
-		case p.TimeDescending:
-			// Several partitions per statement: the first row of each is its latest.
-			perPartitionLimit = 1
-			limit = 0
-		default:
-			// Ascending clustering across partitions: ORDER BY is not allowed with a paged
-			// IN or a scan, so the engine keeps the latest while reading.
-			p.InstantInGo = true
+	for _, pv := range res.partitions {
+		if pv != nil {
+			p.Partitions += pv.partitions()
 		}
 	}
+	return nil
+}
 
-	selectList := make([]string, len(p.Columns))
-	for i, c := range p.Columns {
-		selectList[i] = schema.QuoteIdent(c)
+// resolveInstant decides how an instant query asks for the latest row. Cassandra can answer per
+// series only when the time column leads the clustering key (so "latest" is the edge of the
+// partition) and every series column is in the partition key (so one row per partition is one
+// row per series); otherwise the engine keeps the latest row while reading.
+func (res *resolved) resolveInstant() {
+	p := res.plan
+	res.limit = res.q.Limit
+	if !res.q.Instant {
+		return
 	}
-	head := "SELECT " + strings.Join(selectList, ", ") + " FROM " + t.QualifiedName() + " WHERE "
+	seriesInPK := true
+	for _, s := range p.SeriesColumns {
+		c, _ := res.t.Column(s)
+		if c.Kind != schema.PartitionKey {
+			seriesInPK = false
+		}
+	}
+	switch {
+	case !p.TimeFirstClustering || !seriesInPK:
+		p.InstantInGo = true
+	case res.usesIndex && !(p.SinglePartition && p.TimeDescending):
+		p.InstantInGo = true // ORDER BY and PER PARTITION LIMIT do not go with an index
+	case p.SinglePartition && p.TimeDescending:
+		res.limit = 1 // the natural order is newest first
+	case p.SinglePartition:
+		res.orderBy = schema.QuoteIdent(res.tc.Name) + " DESC"
+		res.limit = 1
+	case p.TimeDescending:
+		// Several partitions per statement: the first row of each is its latest.
+		res.perPartitionLimit = 1
+		res.limit = 0
+	default:
+		// Ascending clustering across partitions: ORDER BY is not allowed with a paged IN or a
+		// scan, so the engine keeps the latest while reading.
+		p.InstantInGo = true
+	}
+}
 
+// render writes the statements that read [from, to): one per partition group, and for a
+// bucketed table one per bucket of that range and partition. The first statement of the plan
+// also gives the sample statement (explain.go in the engine).
+func (res *resolved) render(from, to time.Time) ([]Statement, error) {
+	q, t, tc, p := res.q, res.t, res.tc, res.plan
+	restr, partitions := res.restr, res.partitions
+	var bucketLabels map[any]string
+	if p.BucketColumn != "" {
+		// The buckets this range touches, which may be fewer than the window's.
+		bc, _ := t.Column(p.BucketColumn)
+		vals, labels, err := bucketValues(bc, q.BucketGranularity, q.BucketFormat, from, to)
+		if err != nil {
+			return nil, err
+		}
+		restr = maps.Clone(restr)
+		restr[bc.Name] = &restriction{col: bc, eq: vals, eqField: "bucketColumn", field: "bucketColumn"}
+		bucketLabels = make(map[any]string, len(vals))
+		for i, v := range vals {
+			bucketLabels[valueKey(v)] = labels[i]
+		}
+		_, lists := partitionKeyLists(res.pk, restr)
+		partitions = onePerStatement(lists)
+	}
 	pkIndex := map[string]int{}
-	for i, c := range pk {
+	for i, c := range res.pk {
 		pkIndex[c.Name] = i
 	}
-	timeConds, timeArgs, err := timeConditions(schema.QuoteIdent(tc.Name), timeKind, tc.Type, q.TimeUnit, from, to)
+	timeConds, timeArgs, err := timeConditions(schema.QuoteIdent(tc.Name), p.TimeKind, tc.Type, q.TimeUnit, from, to)
 	if err != nil {
 		return nil, err
 	}
+	var out []Statement
 	for _, pv := range partitions {
 		var conds []string
 		var args []any
@@ -399,19 +473,18 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 				continue
 			}
 			if r.eq != nil {
-				switch {
-				case pv != nil && c.Kind == schema.PartitionKey && len(pv[pkIndex[c.Name]]) == 1:
+				var vals []any
+				if pv != nil && c.Kind == schema.PartitionKey {
+					vals = pv[pkIndex[c.Name]]
+				} else {
+					vals = r.eq
+				}
+				if len(vals) == 1 {
 					conds = append(conds, schema.QuoteIdent(c.Name)+" = ?")
-					args = append(args, pv[pkIndex[c.Name]][0])
-				case pv != nil && c.Kind == schema.PartitionKey:
+					args = append(args, vals[0])
+				} else {
 					conds = append(conds, schema.QuoteIdent(c.Name)+" IN ?")
-					args = append(args, append([]any(nil), pv[pkIndex[c.Name]]...))
-				case len(r.eq) == 1:
-					conds = append(conds, schema.QuoteIdent(c.Name)+" = ?")
-					args = append(args, r.eq[0])
-				default:
-					conds = append(conds, schema.QuoteIdent(c.Name)+" IN ?")
-					args = append(args, append([]any(nil), r.eq...))
+					args = append(args, append([]any(nil), vals...))
 				}
 			}
 			for _, s := range r.slices {
@@ -419,32 +492,37 @@ func BuildPlanOpts(ctx context.Context, q *Query, t *schema.Table, from, to time
 				args = append(args, s.value)
 			}
 		}
-		if len(p.Statements) == 0 && timeCond >= 0 {
+		if p.Sample.CQL == "" && timeCond >= 0 {
 			p.Sample = sampleStatement(t, tc, conds, args, timeCond, timeArg, len(timeConds), len(timeArgs), q.AllowFiltering)
 		}
-		cql := head + strings.Join(conds, " AND ")
-		if orderBy != "" {
-			cql += " ORDER BY " + orderBy
-		}
-		if perPartitionLimit > 0 {
-			cql += " PER PARTITION LIMIT ?"
-			args = append(args, int32(perPartitionLimit))
-		}
-		if limit > 0 {
-			cql += " LIMIT ?"
-			args = append(args, int32(limit))
-		}
-		if q.AllowFiltering {
-			cql += " ALLOW FILTERING"
-		}
-		st := Statement{CQL: cql, Args: args, Bucket: bucket}
-		if pv != nil {
-			st.Partitions = pv.partitions()
-			p.Partitions += st.Partitions
-		}
-		p.Statements = append(p.Statements, st)
+		out = append(out, res.statement(conds, args, bucket, pv))
 	}
-	return p, nil
+	return out, nil
+}
+
+// statement finishes one statement: its conditions, then ORDER BY, the limits and ALLOW
+// FILTERING as the query asks.
+func (res *resolved) statement(conds []string, args []any, bucket string, pv keyValues) Statement {
+	cql := res.head + strings.Join(conds, " AND ")
+	if res.orderBy != "" {
+		cql += " ORDER BY " + res.orderBy
+	}
+	if res.perPartitionLimit > 0 {
+		cql += " PER PARTITION LIMIT ?"
+		args = append(args, int32(res.perPartitionLimit))
+	}
+	if res.limit > 0 {
+		cql += " LIMIT ?"
+		args = append(args, int32(res.limit))
+	}
+	if res.q.AllowFiltering {
+		cql += " ALLOW FILTERING"
+	}
+	st := Statement{CQL: cql, Args: args, Bucket: bucket}
+	if pv != nil {
+		st.Partitions = pv.partitions()
+	}
+	return st
 }
 
 // ErrNothingToRead marks a query whose filters select no rows at all (filters on one column

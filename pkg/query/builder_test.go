@@ -403,12 +403,12 @@ func TestBuildPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := BuildPlan(tt.q, tt.table, t0, t1)
+			got, err := BuildPlan(context.Background(), tt.q, tt.table, t0, t1, PlanOptions{})
 			if err != nil {
 				t.Fatalf("BuildPlan: %v", err)
 			}
-			// Partition counts and the sample statement have their own tests.
-			ignoreCounts := cmpopts.IgnoreFields(Plan{}, "Partitions", "Sample")
+			// Partition counts, the sample statement and the ranges have their own tests.
+			ignoreCounts := cmpopts.IgnoreFields(Plan{}, "Partitions", "Sample", "Ranges")
 			ignoreStatementCounts := cmpopts.IgnoreFields(Statement{}, "Partitions")
 			if diff := cmp.Diff(tt.want, got, cmpValues, ignoreCounts, ignoreStatementCounts); diff != "" {
 				t.Errorf("plan mismatch (-want +got):\n%s", diff)
@@ -447,7 +447,7 @@ func TestBuildPlanFanOutBound(t *testing.T) {
 		q.Filters[1] = Filter{Column: "application", Op: "IN", Values: names(16)}
 		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(16)}
 	})
-	p, err := BuildPlan(q, seedTimer(), t0, t1)
+	p, err := BuildPlan(context.Background(), q, seedTimer(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +457,7 @@ func TestBuildPlanFanOutBound(t *testing.T) {
 	// 16 x 17 = 272 partitions: IN statements, each naming at most MaxStatementPartitions
 	// (application 5 x metric_name 17 = 85, and the last one 1 x 17).
 	q.Filters[2].Values = names(17)
-	p, err = BuildPlan(q, seedTimer(), t0, t1)
+	p, err = BuildPlan(context.Background(), q, seedTimer(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +560,7 @@ func TestBuildPlanErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := BuildPlan(tt.q, tt.table, t0, t1)
+			_, err := BuildPlan(context.Background(), tt.q, tt.table, t0, t1, PlanOptions{})
 			if err == nil {
 				t.Fatalf("BuildPlan succeeded; want error %q", tt.want)
 			}
@@ -576,7 +576,7 @@ func TestBuildPlanErrors(t *testing.T) {
 }
 
 func TestBuildPlanNotFoundUnwraps(t *testing.T) {
-	_, err := BuildPlan(seedQuery("p100"), seedTimer(), t0, t1)
+	_, err := BuildPlan(context.Background(), seedQuery("p100"), seedTimer(), t0, t1, PlanOptions{})
 	var nf *schema.NotFoundError
 	if !errors.As(err, &nf) {
 		t.Fatalf("error %v does not unwrap to *schema.NotFoundError", err)
@@ -588,7 +588,7 @@ func TestBuildPlanNotFoundUnwraps(t *testing.T) {
 }
 
 func TestBuildPlanEmptyRange(t *testing.T) {
-	_, err := BuildPlan(seedQuery("p99"), seedTimer(), t1, t0)
+	_, err := BuildPlan(context.Background(), seedQuery("p99"), seedTimer(), t1, t0, PlanOptions{})
 	if err == nil || err.Error() != "timeRange: the time range is empty: its end must be after its start" {
 		t.Errorf("got %v", err)
 	}
@@ -608,7 +608,7 @@ func TestBuildPlanFilterValueTypes(t *testing.T) {
 			Filter{Column: "value", Op: ">", Values: []string{"0.5"}},
 		)
 	})
-	p, err := BuildPlan(q, samples(), t0, t1)
+	p, err := BuildPlan(context.Background(), q, samples(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -640,13 +640,13 @@ func TestBuildPlanBounds(t *testing.T) {
 		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFilterValues + 1)}
 	})
 	want := `filters[2].values: the filter on "metric_name" has 1001 values; at most 1000 can be used: narrow the selection (for a variable, pick fewer options than All)`
-	if _, err := BuildPlan(tooMany, seedTimer(), t0, t1); err == nil || err.Error() != want {
+	if _, err := BuildPlan(context.Background(), tooMany, seedTimer(), t0, t1, PlanOptions{}); err == nil || err.Error() != want {
 		t.Errorf("over the value bound: error = %v, want %q", err, want)
 	}
 	atBound := with(seedQuery("p99"), func(q *Query) {
 		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFilterValues)}
 	})
-	p, err := BuildPlan(atBound, seedTimer(), t0, t1)
+	p, err := BuildPlan(context.Background(), atBound, seedTimer(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatalf("at the bound: %v", err)
 	}
@@ -671,7 +671,7 @@ func TestBuildPlanBounds(t *testing.T) {
 		}
 	})
 	want = "filters: 101 filters; at most 100 can be used: keep one filter per column"
-	if _, err := BuildPlan(manyFilters, seedTimer(), t0, t1); err == nil || err.Error() != want {
+	if _, err := BuildPlan(context.Background(), manyFilters, seedTimer(), t0, t1, PlanOptions{}); err == nil || err.Error() != want {
 		t.Errorf("over the filter bound: error = %v, want %q", err, want)
 	}
 }
@@ -682,7 +682,7 @@ func TestBuildPlanContextCanceled(t *testing.T) {
 	q := with(seedQuery("p99"), func(q *Query) {
 		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: names(MaxFilterValues)}
 	})
-	if _, err := BuildPlanContext(ctx, q, seedTimer(), t0, t1); !errors.Is(err, context.Canceled) {
+	if _, err := BuildPlan(ctx, q, seedTimer(), t0, t1, PlanOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
 }
@@ -697,7 +697,7 @@ func TestFiltersOnOneColumnIntersect(t *testing.T) {
 			Filter{Column: "metric_name", Op: "IN", Values: []string{"latency", "requests", "other"}},
 			Filter{Column: "environment", Op: "=", Values: []string{"prod"}})
 	})
-	p, err := BuildPlan(q, seedTimer(), t0, t1)
+	p, err := BuildPlan(context.Background(), q, seedTimer(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -712,7 +712,7 @@ func TestFiltersOnOneColumnIntersect(t *testing.T) {
 	}
 
 	q.Filters = append(q.Filters, Filter{Column: "metric_name", Op: "=", Values: []string{"errors"}})
-	_, err = BuildPlan(q, seedTimer(), t0, t1)
+	_, err = BuildPlan(context.Background(), q, seedTimer(), t0, t1, PlanOptions{})
 	if !errors.Is(err, ErrNothingToRead) {
 		t.Fatalf("no value in common: got %v, want ErrNothingToRead", err)
 	}
@@ -760,7 +760,7 @@ func TestBuildPlanSample(t *testing.T) {
 	q := with(seedQuery("p99"), func(q *Query) {
 		q.Filters[2] = Filter{Column: "metric_name", Op: "IN", Values: []string{"a", "b"}}
 	})
-	p, err := BuildPlan(q, seedTimer(), t0, t1)
+	p, err := BuildPlan(context.Background(), q, seedTimer(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"math/big"
@@ -168,7 +169,7 @@ func FuzzBuildPlan(f *testing.F) {
 		}
 		from := time.UnixMilli(fromMs).UTC()
 		to := from.Add(time.Duration(spanMs%(1<<40)) * time.Millisecond)
-		p, err := BuildPlan(q, tbl, from, to)
+		p, err := BuildPlan(context.Background(), q, tbl, from, to, PlanOptions{})
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error")

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func TestIndexedFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := BuildPlan(tt.q, indexed(), from, to)
+			p, err := BuildPlan(context.Background(), tt.q, indexed(), from, to, PlanOptions{})
 			if tt.wantErr != "" {
 				if err == nil {
 					t.Fatalf("no error; plan %q", p.Statements[0].CQL)
@@ -91,7 +92,7 @@ func TestIndexedFilters(t *testing.T) {
 func TestIndexedFilterInstantAvoidsOrderBy(t *testing.T) {
 	q := indexedQuery(Filter{Column: "status", Op: "=", Values: []string{"ok"}})
 	q.Instant = true
-	p, err := BuildPlan(q, indexed(), time.Unix(0, 0), time.Unix(3600, 0))
+	p, err := BuildPlan(context.Background(), q, indexed(), time.Unix(0, 0), time.Unix(3600, 0), PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

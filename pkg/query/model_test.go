@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -167,7 +168,7 @@ func TestValidateAfterParse(t *testing.T) {
 	if err := q.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := BuildPlan(q, seedCounter(), t0, t1)
+	p, err := BuildPlan(context.Background(), q, seedCounter(), t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

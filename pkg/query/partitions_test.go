@@ -70,7 +70,7 @@ func TestBuildPlanPartitionsPerStatement(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := BuildPlanOpts(t.Context(), seedIN(tt.env, tt.app, tt.metric), seedTimer(), t0, t1, PlanOptions{MaxPartitions: tt.maxPartitions})
+			p, err := BuildPlan(t.Context(), seedIN(tt.env, tt.app, tt.metric), seedTimer(), t0, t1, PlanOptions{MaxPartitions: tt.maxPartitions})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestBuildPlanPartitionLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := BuildPlanOpts(t.Context(), tt.q, tt.table, t0, t1, tt.opts)
+			_, err := BuildPlan(t.Context(), tt.q, tt.table, t0, t1, tt.opts)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -143,7 +143,7 @@ func TestBuildPlanPartitionLimits(t *testing.T) {
 
 	// Clustering IN combinations shrink the partitions of a statement, so partitions x row
 	// keys stays within MaxStatementCombinations.
-	p, err := BuildPlanOpts(t.Context(), grid(300, 10, 10), twoClusteringIN, t0, t1, PlanOptions{})
+	p, err := BuildPlan(t.Context(), grid(300, 10, 10), twoClusteringIN, t0, t1, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

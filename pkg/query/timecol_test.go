@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"math"
 	"math/big"
 	"testing"
@@ -49,7 +50,7 @@ func TestTimeColumnKinds(t *testing.T) {
 			q := &Query{QueryType: QueryTypeBuilder, Format: FormatTimeSeries, Interval: IntervalAuto, Fill: FillNull,
 				Keyspace: "ops", Table: "shapes", TimeColumn: tt.column, TimeUnit: tt.unit, ValueColumns: []string{"v"},
 				Filters: []Filter{{Column: "sensor", Op: "=", Values: []string{"a"}}}, AllowFiltering: true}
-			p, err := BuildPlan(q, shapes(), from, to)
+			p, err := BuildPlan(context.Background(), q, shapes(), from, to, PlanOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +97,7 @@ func TestTimeColumnErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			q := tt.q
 			q.TimeUnit = normalizeUnit(q.TimeUnit)
-			_, err := BuildPlan(q, shapes(), tt.from, tt.to)
+			_, err := BuildPlan(context.Background(), q, shapes(), tt.from, tt.to, PlanOptions{})
 			if err == nil {
 				t.Fatal("no error")
 			}

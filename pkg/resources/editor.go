@@ -220,7 +220,7 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 		refused(w, err)
 		return
 	}
-	plan, err := query.BuildPlanOpts(r.Context(), q, t, from, to, query.PlanOptions{MaxBucketStatements: c.Settings().MaxBucketStatements, MaxPartitions: c.Settings().MaxPartitions})
+	plan, err := query.BuildPlan(r.Context(), q, t, from, to, query.PlanOptions{MaxBucketStatements: c.Settings().MaxBucketStatements, MaxPartitions: c.Settings().MaxPartitions})
 	if err != nil {
 		refused(w, err)
 		return

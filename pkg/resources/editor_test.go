@@ -195,7 +195,7 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := query.BuildPlan(parsed, table, from, to)
+	plan, err := query.BuildPlan(context.Background(), parsed, table, from, to, query.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,9 @@ func Decoders(cols []ColumnInfo) []*Decoder {
 	return out
 }
 
-// NewDecoder picks the scan destination and conversion for a column's CQL type.
+// NewDecoder picks the scan destination and conversion for a column's CQL type. It is one
+// switch over the CQL types, longer than most functions: one table of every type and its
+// frame field reads better than the same cases spread over helpers.
 func NewDecoder(c ColumnInfo) *Decoder {
 	d := &Decoder{Column: c}
 	var typ gocql.Type = gocql.TypeCustom

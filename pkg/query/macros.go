@@ -87,7 +87,8 @@ func ExpandMacros(cql string, from, to time.Time, interval time.Duration) (strin
 // expand walks the text once, writing it out with the macros replaced and feeding every
 // token to g when g is not nil. err is a lexing error. macroErr is the first macro that
 // cannot expand; after it the walk goes on for g's sake, so a caller can report a refused
-// statement before a macro problem.
+// statement before a macro problem. It is one loop over the tokens with a case per macro,
+// longer than most functions: the cases share the walk's state (position, output, guard).
 func expand(cql string, from, to time.Time, interval time.Duration, g *guard) (out string, macroErr, err error) {
 	// Most text has no macros: nothing is copied until the first one, and text without any
 	// comes back as it is.

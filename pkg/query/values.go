@@ -20,6 +20,9 @@ import (
 // time → time.Duration since midnight, uuid/timeuuid → canonical string, inet → string,
 // blob → []byte (0x hex). Binding the exact type makes a bad value fail here, with a message
 // naming the column, rather than in the driver.
+//
+// It is one switch over the CQL types, longer than most functions: each case is a few lines,
+// and one table of every type reads better than the same cases spread over helpers.
 func ConvertValue(cqlType, s string) (any, error) {
 	typ := strings.ToLower(strings.TrimSpace(cqlType))
 	bad := func(hint string) error {

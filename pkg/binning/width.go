@@ -1,16 +1,17 @@
 package binning
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/duration"
 )
 
 const (
-	day  = 24 * time.Hour
-	week = 7 * day
+	day  = duration.Day
+	week = duration.Week
 
 	// DefaultMaxDataPoints is used by AutoWidth when the request carries no
 	// positive maxDataPoints (Grafana always sends one; other clients may not).
@@ -122,44 +123,26 @@ func binsCoveringLessOne(from, to time.Time, w time.Duration) uint64 {
 	return uint64(last) - uint64(first)
 }
 
-// ParseWidth parses a fixed bin width: a Go duration ("500ms", "30s",
-// "1h30m") or a Grafana one with days or weeks ("1d", "7d", "1w"). "auto" and
-// "" return 0 and no error: the caller then uses AutoWidth (ResolveWidth does
-// both). Months and years are rejected because they have no fixed length.
-// The width must be a whole number of milliseconds and at least 1ms.
+// ParseWidth parses a fixed bin width in the one duration grammar (package duration): a Go
+// duration ("500ms", "30s", "1h30m") or a Grafana one with days or weeks ("1d", "7d", "1w").
+// "auto" and "" return 0 and no error: the caller then uses AutoWidth (ResolveWidth does
+// both). Months and years are rejected because they have no fixed length. The width must be a
+// whole number of milliseconds and at least 1ms.
 func ParseWidth(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if t == "" || strings.EqualFold(t, "auto") {
-		return 0, nil
+	w, err := duration.ParseInterval(s)
+	var de *duration.Error
+	if !errors.As(err, &de) {
+		return w, err
 	}
-	var w time.Duration
-	switch last := t[len(t)-1]; {
-	case last == 'd' || last == 'w':
-		n, err := strconv.ParseInt(t[:len(t)-1], 10, 64)
-		if err != nil || n <= 0 {
-			return 0, widthError(s)
-		}
-		unit := day
-		if last == 'w' {
-			unit = week
-		}
-		if n > int64(1<<62)/int64(unit) {
-			return 0, fmt.Errorf("interval %q is too large", s)
-		}
-		w = time.Duration(n) * unit
-	case last == 'M' || last == 'y':
+	switch de.Kind {
+	case duration.ErrCalendar:
 		return 0, fmt.Errorf("interval %q: months and years have no fixed length; use days or weeks, e.g. 30d", s)
-	default:
-		d, err := time.ParseDuration(t)
-		if err != nil {
-			return 0, widthError(s)
-		}
-		w = d
+	case duration.ErrTooLarge:
+		return 0, fmt.Errorf("interval %q is too large", s)
+	case duration.ErrTooShort, duration.ErrNotWholeMs:
+		return 0, fmt.Errorf("invalid interval %q: %w", s, checkWidth(de.Value))
 	}
-	if err := checkWidth(w); err != nil {
-		return 0, fmt.Errorf("interval %q: %w", s, err)
-	}
-	return w, nil
+	return 0, widthError(s)
 }
 
 // ResolveWidth is ParseWidth with "auto" (or "") resolved by AutoWidth.

@@ -11,6 +11,8 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"gopkg.in/inf.v0"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
 
 // Decoder scans one result column and converts each value to a type a data frame field can
@@ -411,7 +413,8 @@ func IsNumericType(ti gocql.TypeInfo) bool {
 	return err == nil
 }
 
-// IsTimeType reports whether the column holds timestamps (or dates) usable as a time axis.
+// IsTimeType reports whether the column holds its own time (a timestamp, date or timeuuid:
+// schema.IsTime, the one classifier) usable as a time axis.
 func IsTimeType(ti gocql.TypeInfo) bool {
-	return ti != nil && (ti.Type() == gocql.TypeTimestamp || ti.Type() == gocql.TypeDate)
+	return ti != nil && schema.IsTime(TypeName(ti))
 }

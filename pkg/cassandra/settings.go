@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/duration"
 )
 
 // Defaults for settings the user left empty.
@@ -266,7 +268,8 @@ func (s Settings) Validate() error {
 	return nil
 }
 
-// Duration accepts "5s"-style strings or a number of seconds in JSON.
+// Duration accepts a duration of the one grammar (package duration: "5s", "1h30m", "1d") or a
+// number of seconds, as a JSON number or a string.
 type Duration time.Duration
 
 func (d *Duration) UnmarshalJSON(b []byte) error {
@@ -276,19 +279,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	switch x := v.(type) {
 	case float64:
-		*d = Duration(time.Duration(x * float64(time.Second)))
+		*d = Duration(duration.Seconds(x))
 	case string:
-		if x == "" {
-			*d = 0
-			return nil
-		}
-		if secs, err := strconv.ParseFloat(x, 64); err == nil {
-			*d = Duration(time.Duration(secs * float64(time.Second)))
-			return nil
-		}
-		p, err := time.ParseDuration(x)
+		p, err := duration.ParseSetting(x)
 		if err != nil {
-			return fmt.Errorf("%q is not a duration: use e.g. 5s, 500ms or 1m", x)
+			return fmt.Errorf("%q is not a duration: use e.g. 5s, 500ms, 1m or 1h30m (a plain number is seconds)", x)
 		}
 		*d = Duration(p)
 	default:

@@ -242,12 +242,14 @@ func CountBuckets(from, to time.Time, gran string) int64 {
 func bucketValues(c schema.Column, gran, format string, from, to time.Time) ([]any, []string, error) {
 	typ := strings.ToLower(c.Type)
 	var f bucketFormat
-	switch typ {
-	case "date", "timestamp":
+	switch {
+	case !schema.IsBucketType(typ):
+		return nil, nil, errorf("bucketColumn", "%q is %s %s column; a bucket column is a date, timestamp, text or int partition key column", c.Name, article(c.Type), c.Type)
+	case !schema.BucketNeedsFormat(typ):
 		if typ == "date" && gran == GranularityHour {
 			return nil, nil, errorf("bucketGranularity", "%q is a date column, which cannot hold hour buckets; choose day, week or month", c.Name)
 		}
-	case "text", "varchar", "ascii", "int", "bigint", "varint":
+	default:
 		if strings.TrimSpace(format) == "" {
 			return nil, nil, errorf("bucketFormat", "%q is %s %s column: enter the format of its values, e.g. %s", c.Name, article(typ), typ, exampleFormat(gran))
 		}
@@ -255,8 +257,6 @@ func bucketValues(c schema.Column, gran, format string, from, to time.Time) ([]a
 		if f, err = parseBucketFormat(format, gran); err != nil {
 			return nil, nil, errorf("bucketFormat", "%v", err)
 		}
-	default:
-		return nil, nil, errorf("bucketColumn", "%q is %s %s column; a bucket column is a date, timestamp, text or int partition key column", c.Name, article(c.Type), c.Type)
 	}
 	var vals []any
 	var labels []string

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/binning"
+	"github.com/metricsserver/cassandra-datasource/pkg/duration"
 )
 
 // QueryType selects how a query is written: with the visual builder or as raw CQL.
@@ -41,17 +43,17 @@ const (
 	OpGe = ">="
 )
 
-// Fill modes for bins without data.
+// Fill modes for bins without data (binning owns them).
 const (
-	FillNull     = "null"
-	FillPrevious = "previous"
-	FillZero     = "zero"
-	FillValue    = "value"
-	FillNone     = "none"
+	FillNull     = string(binning.FillNull)
+	FillPrevious = string(binning.FillPrevious)
+	FillZero     = string(binning.FillZero)
+	FillValue    = string(binning.FillValue)
+	FillNone     = string(binning.FillNone)
 )
 
 // IntervalAuto lets the engine choose the bin width from the time range and panel width.
-const IntervalAuto = "auto"
+const IntervalAuto = duration.Auto
 
 // Filter restricts one column. Values are strings as typed in the editor; the builder converts
 // them to the column's type.
@@ -130,11 +132,14 @@ func errorf(field, format string, args ...any) *Error {
 	return &Error{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// aggregationNames are the aggregations the binning engine implements.
-var aggregationNames = []string{
-	"avg", "min", "max", "sum", "count", "first", "last", "stddev",
-	"p50", "p75", "p90", "p95", "p99", "p999",
-}
+// aggregationNames are the aggregations the binning engine implements, in its order.
+var aggregationNames = func() []string {
+	var out []string
+	for _, a := range binning.Aggs() {
+		out = append(out, string(a))
+	}
+	return out
+}()
 
 // Aggregations returns the valid aggregation names.
 func Aggregations() []string { return append([]string(nil), aggregationNames...) }
@@ -149,9 +154,21 @@ func IsAggregation(name string) bool {
 	return false
 }
 
-var fillModes = []string{FillNull, FillPrevious, FillZero, FillValue, FillNone}
+var fillModes = func() []string {
+	var out []string
+	for _, m := range binning.FillModes() {
+		out = append(out, string(m))
+	}
+	return out
+}()
+
+// FillModes returns the valid fill modes.
+func FillModes() []string { return append([]string(nil), fillModes...) }
 
 var filterOps = []string{OpEq, OpIn, OpLt, OpLe, OpGt, OpGe}
+
+// FilterOps returns the filter operators.
+func FilterOps() []string { return append([]string(nil), filterOps...) }
 
 // listFields are the JSON fields that hold lists, so a type error inside one reads well.
 var listFields = map[string]string{
@@ -393,62 +410,31 @@ func (q *Query) IntervalDuration() (time.Duration, error) {
 	return d, nil
 }
 
-// ParseInterval parses a Grafana-style duration such as "30s", "5m", "1h30m", "1d" or "1w"
-// (units ms, s, m, h, d, w). It must be positive.
+// ParseInterval parses a fixed interval in the one duration grammar (package duration): a Go
+// duration such as "30s", "5m", "1.5h" or "1h30m", or a whole number of days or weeks ("1d",
+// "1w"). It must be at least 1ms and a whole number of milliseconds; "auto" is not a duration
+// (IntervalDuration reads it).
 func ParseInterval(s string) (time.Duration, error) {
 	bad := fmt.Errorf("%q is not an interval; use \"auto\" or a duration like 30s, 5m, 1h or 1d", s)
-	rest := strings.TrimSpace(s)
-	if rest == "" {
+	if t := strings.TrimSpace(s); t == "" || strings.EqualFold(t, IntervalAuto) {
 		return 0, bad
 	}
-	var total time.Duration
-	for rest != "" {
-		i := 0
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			i++
-		}
-		if i == 0 {
-			return 0, bad
-		}
-		n, err := strconv.ParseInt(rest[:i], 10, 64)
-		if err != nil {
-			return 0, bad
-		}
-		rest = rest[i:]
-		j := 0
-		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') {
-			j++
-		}
-		var unit time.Duration
-		switch rest[:j] {
-		case "ms":
-			unit = time.Millisecond
-		case "s":
-			unit = time.Second
-		case "m":
-			unit = time.Minute
-		case "h":
-			unit = time.Hour
-		case "d":
-			unit = 24 * time.Hour
-		case "w":
-			unit = 7 * 24 * time.Hour
-		default:
-			return 0, bad
-		}
-		rest = rest[j:]
-		if n > int64(math.MaxInt64/unit) {
-			return 0, bad
-		}
-		total += time.Duration(n) * unit
-		if total < 0 {
-			return 0, bad
-		}
+	d, err := duration.ParseInterval(s)
+	var de *duration.Error
+	if !errors.As(err, &de) {
+		return d, err
 	}
-	if total <= 0 {
+	switch {
+	case de.Kind == duration.ErrCalendar:
+		return 0, fmt.Errorf("%q: months and years have no fixed length; use days or weeks, e.g. 30d", s)
+	case de.Kind == duration.ErrTooShort && de.Value <= 0:
 		return 0, fmt.Errorf("%q is not a positive interval; use \"auto\" or a duration like 30s, 5m, 1h or 1d", s)
+	case de.Kind == duration.ErrTooShort:
+		return 0, fmt.Errorf("%q is shorter than 1ms, the precision of Cassandra timestamps", s)
+	case de.Kind == duration.ErrNotWholeMs:
+		return 0, fmt.Errorf("%q is not a whole number of milliseconds, the precision of Cassandra timestamps", s)
 	}
-	return total, nil
+	return 0, bad
 }
 
 func contains(list []string, s string) bool {

@@ -201,13 +201,16 @@ func TestParseInterval(t *testing.T) {
 	for s, want := range map[string]time.Duration{
 		"30s": 30 * time.Second, "5m": 5 * time.Minute, "1h30m": 90 * time.Minute, "1d": 24 * time.Hour,
 		"1w": 7 * 24 * time.Hour, "250ms": 250 * time.Millisecond, " 10s ": 10 * time.Second,
+		// One grammar with the engine's bin width (binning.ParseWidth), which reads "1.5h":
+		// decimals are Go's and Grafana's; "1.5d" stays refused.
+		"1.5m": 90 * time.Second,
 	} {
 		got, err := ParseInterval(s)
 		if err != nil || got != want {
 			t.Errorf("ParseInterval(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"", "5", "m", "5x", "1.5m", "-5m", "5 m", "99999999999999999999s", "0m"} {
+	for _, s := range []string{"", "5", "m", "5x", "1.5d", "-5m", "5 m", "99999999999999999999s", "0m"} {
 		if _, err := ParseInterval(s); err == nil {
 			t.Errorf("ParseInterval(%q) succeeded", s)
 		}

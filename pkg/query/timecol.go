@@ -53,37 +53,28 @@ func UnitDuration(unit string) (time.Duration, bool) {
 	return 0, false
 }
 
-// Time column kinds: how a column holds time.
+// Time column kinds: how a column holds time (the CQL type classifier in package schema owns
+// them).
 const (
-	TimeKindTimestamp = "timestamp"
-	TimeKindDate      = "date"
-	TimeKindTimeUUID  = "timeuuid"
-	TimeKindEpoch     = "epoch"
+	TimeKindTimestamp = schema.TimeKindTimestamp
+	TimeKindDate      = schema.TimeKindDate
+	TimeKindTimeUUID  = schema.TimeKindTimeUUID
+	TimeKindEpoch     = schema.TimeKindEpoch
 )
 
 // IsEpochType reports whether a CQL type can hold epoch time in some unit.
-func IsEpochType(cqlType string) bool {
-	switch strings.ToLower(cqlType) {
-	case "int", "bigint", "varint":
-		return true
-	}
-	return false
-}
+func IsEpochType(cqlType string) bool { return schema.IsEpochType(cqlType) }
 
 // timeKindOf says how the column c holds time, or why it cannot be the time column.
 func timeKindOf(c schema.Column, unit string) (string, error) {
 	typ := strings.ToLower(c.Type)
-	switch typ {
-	case "timestamp", "date", "timeuuid":
+	switch kind := schema.TimeKindOf(typ); kind {
+	case TimeKindTimestamp, TimeKindDate, TimeKindTimeUUID:
 		if unit != "" {
 			return "", errorf("timeUnit", "%q is a %s column and holds its own time; clear the epoch unit (%s)", c.Name, typ, unit)
 		}
-		if typ == "timeuuid" {
-			return TimeKindTimeUUID, nil
-		}
-		return typ, nil
-	}
-	if IsEpochType(typ) {
+		return kind, nil
+	case TimeKindEpoch:
 		if unit == "" {
 			return "", errorf("timeUnit", "%q is %s %s column: choose the epoch unit it holds (%s)", c.Name, article(typ), typ, strings.Join(timeUnits, ", "))
 		}

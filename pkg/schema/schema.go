@@ -87,24 +87,6 @@ func (t *Table) keyColumns(k Kind) []Column {
 	return out
 }
 
-// IsNumeric reports whether a CQL type can be a value column (binned as float64).
-func IsNumeric(cqlType string) bool {
-	switch strings.ToLower(cqlType) {
-	case "tinyint", "smallint", "int", "bigint", "varint", "counter", "float", "double", "decimal":
-		return true
-	}
-	return false
-}
-
-// IsTime reports whether a CQL type can be a time column.
-func IsTime(cqlType string) bool {
-	switch strings.ToLower(cqlType) {
-	case "timestamp", "date", "timeuuid":
-		return true
-	}
-	return false
-}
-
 // QuoteIdent quotes a CQL identifier so any case and character survive. Callers must still
 // check the name against the schema first: quoting stops injection, not typos.
 func QuoteIdent(name string) string {

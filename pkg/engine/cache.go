@@ -321,6 +321,38 @@ func rawStatements(r request, width time.Duration, whole string, rf *refresh, ks
 	return out, describeRanges(stmts, ranges), nil
 }
 
+// firstRange is the range the first of rawStatements' statements reads.
+func (rf *refresh) firstRange(r request) span {
+	if len(rf.ranges) == 0 {
+		return span{r.to, r.to}
+	}
+	return rf.ranges[0]
+}
+
+// wholeWindow is the statements that read the window of r when first (reading the range
+// in) already runs: first, then the parts of the window before and after in.
+func wholeWindow(r request, width time.Duration, first string, in span, ks query.Keyspaces) ([]string, string, error) {
+	run := []string{first}
+	ranges := []span{in}
+	for _, s := range []span{{r.from, in.from}, {in.to, r.to}} {
+		if !s.to.After(s.from) {
+			continue
+		}
+		cql, err := query.PrepareRawIn(r.q, s.from, s.to, width, ks)
+		if err != nil {
+			return nil, "", err
+		}
+		run = append(run, cql)
+		ranges = append(ranges, s)
+	}
+	parts := make([]string, len(ranges))
+	for i, s := range ranges {
+		parts[i] = s.from.UTC().Format(time.RFC3339Nano) + " to " + s.to.UTC().Format(time.RFC3339Nano)
+	}
+	executed := fmt.Sprintf("%s\n-- %d statements reading %s: the whole window (the cached bins were of another shape)", first, len(run), strings.Join(parts, " and "))
+	return run, executed, nil
+}
+
 // shapeOutputs are the outputs binned computes for a shape, in order.
 func shapeOutputs(shape seriesShape) []binning.Output {
 	var out []binning.Output

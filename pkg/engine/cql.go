@@ -52,11 +52,14 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 	}
 	if rf != nil && (shape.timeColumn != timeCol || !rf.accepts(shapeOutputs(shape))) {
 		// Rows filtered on another column than the one they are binned by, or cached bins of
-		// other columns: read the whole window again.
+		// other columns: the whole window is read. The first range's statement is already
+		// running, so the rest of the window is read around it: every row once, and no
+		// statement twice.
 		if rf.partial() {
-			_ = rows.Close()
-			rows = e.query(ctx, stmt, nil, cassandra.QueryOptions{PageSize: e.opts.PageSize})
-			run, executed = []string{stmt}, stmt
+			if run, executed, err = wholeWindow(r, width, run[0], rf.firstRange(r), e.keyspaces()); err != nil {
+				_ = rows.Close()
+				return backend.DataResponse{}, err
+			}
 		}
 		if shape.timeColumn != timeCol {
 			rf = nil

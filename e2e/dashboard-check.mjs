@@ -23,6 +23,9 @@ const NEEDS = {
   table: (frames) => frames.some((f) => f.length > 0 && f.fields.length > 0),
 };
 
+// Only a hang guard: every wait goes on as soon as what it waits for is there.
+const WAIT_MS = 60_000;
+
 const settled = (s) =>
   s.inFlight === 0 &&
   s.variables.every((v) => !v.loading) &&
@@ -45,13 +48,97 @@ async function waitSettled(page, minRuns = 1) {
       );
     },
     minRuns,
-    { timeout: 60_000, polling: 200 }
+    { timeout: WAIT_MS, polling: 100 }
   );
   const error = await page.evaluate(() => window.dashboardCheckError);
   assert(!error, `the dashboard page failed: ${error}`);
   const state = await page.evaluate(() => window.dashboardCheck.state());
   assert(settled(state), `dashboard not settled: ${JSON.stringify(state).slice(0, 800)}`);
   return state;
+}
+
+/**
+ * Sets a variable's value (or an ad hoc variable's filters) on the dashboard page, as picking it
+ * does, and returns the number of requests the page had sent before: every request from that
+ * index on was sent after the change.
+ */
+function setVariable(page, name, value) {
+  return page.evaluate(
+    ([n, v]) => {
+      const since = window.dashboardCheck.state().requestCount;
+      window.dashboardCheck.setVariable(n, v);
+      return since;
+    },
+    [name, value]
+  );
+}
+function setAdHocFilters(page, name, filters) {
+  return page.evaluate(
+    ([n, f]) => {
+      const since = window.dashboardCheck.state().requestCount;
+      window.dashboardCheck.setAdHocFilters(n, f);
+      return since;
+    },
+    [name, filters]
+  );
+}
+
+/**
+ * Waits until each panel of `ids` shows the answer to its newest query, sent after a change
+ * (`since`, from setVariable or setAdHocFilters), with no variable loading; `want` (optional) is what each query of
+ * that run must carry: a filter on `column` with exactly `values`, or `text` in its JSON. This is
+ * the condition itself: other panels, annotation layers and requests in flight are not waited for,
+ * and no run is counted. WAIT_MS is only a hang guard; when it trips, the error says which panel
+ * was not there yet.
+ */
+async function waitForPanels(page, ids, since, want = {}) {
+  const spec = { ids, since, want: want.values ? { ...want, values: [...want.values].sort() } : want };
+  try {
+    await page.waitForFunction(
+      ({ ids, since, want }) => {
+        if (window.dashboardCheckError) {
+          return true;
+        }
+        const s = window.dashboardCheck?.state();
+        if (!s || s.variables.some((v) => v.loading)) {
+          return false;
+        }
+        const carries = (q) =>
+          (!want.column ||
+            (q.filters ?? []).some(
+              (f) => f.column === want.column && JSON.stringify([...f.values].sort()) === JSON.stringify(want.values)
+            )) &&
+          (!want.text || JSON.stringify(q).includes(want.text));
+        return ids.every((id) => {
+          const p = s.panels.find((x) => x.id === id);
+          return (
+            p &&
+            (p.state === 'Done' || p.state === 'Error') &&
+            p.dataSeq >= since &&
+            p.dataSeq === p.lastSentSeq &&
+            p.queries.length > 0 &&
+            p.queries.every(carries)
+          );
+        });
+      },
+      spec,
+      { timeout: WAIT_MS, polling: 100 }
+    );
+  } catch (err) {
+    const s = await page.evaluate(() => window.dashboardCheck?.state()).catch(() => undefined);
+    const where = (s?.panels ?? [])
+      .filter((p) => ids.includes(p.id))
+      .map((p) => `${p.id} ${p.state} data #${p.dataSeq} last sent #${p.lastSentSeq} ${JSON.stringify(p.queries)}`)
+      .join('\n    ');
+    const loading = (s?.variables ?? []).filter((v) => v.loading).map((v) => v.name);
+    const what = `panels ${ids} to show a query sent at or after #${since} carrying ${JSON.stringify(want)}`;
+    throw new Error(
+      `${err?.message ?? err}\n  waiting for ${what}; loading variables: [${loading}]\n    ${where}`.slice(0, 3000)
+    );
+  }
+  const error = await page.evaluate(() => window.dashboardCheckError);
+  assert(!error, `the dashboard page failed: ${error}`);
+  return page.evaluate(() => window.dashboardCheck.state());
 }
 
 /** A fingerprint of the data a panel drew: row counts and sums of every number field. */
@@ -140,7 +227,8 @@ export async function dashboardChecks({ context, pageUrl, check, outputDir, root
     }
 
     await check(`dashboard ${uid}: screenshot`, async () => {
-      await page.waitForTimeout(300);
+      // The panels drew in the frame after their data: two animation frames later they are on screen.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       await page.screenshot({ path: path.join(outputDir, `dashboard-${uid}.png`), fullPage: true });
     });
 
@@ -155,9 +243,14 @@ export async function dashboardChecks({ context, pageUrl, check, outputDir, root
         `dashboard ${uid}: changing $${first.name} from ${first.value} to ${next} changes the data`,
         async () => {
           const before = Object.fromEntries(state.panels.map((p) => [p.id, fingerprint(p)]));
-          const runs = Math.min(...state.panels.map((p) => p.runs));
-          await page.evaluate(([name, value]) => window.dashboardCheck.setVariable(name, value), [first.name, next]);
-          const after = await waitSettled(page, runs + 1);
+          // Every panel reads the variable: each must show the answer to a query sent with the new value.
+          const since = await setVariable(page, first.name, next);
+          const after = await waitForPanels(
+            page,
+            state.panels.map((p) => p.id),
+            since,
+            { text: next }
+          );
           for (const p of after.panels) {
             assert(p.errors.length === 0, `panel "${p.title}" after the change: ${p.errors.join('; ')}`);
             assert(NEEDS[p.type](p.frames), `panel "${p.title}" has no data after the change`);
@@ -190,28 +283,25 @@ export async function dashboardChecks({ context, pageUrl, check, outputDir, root
           // Every value of the multi-value variable: each builder panel shows several series.
           const all = now.variables.find((v) => v.name === multi.name).options;
           assert(all.length > 1, `$${multi.name} has ${all.length} options; the check needs two or more`);
-          let runs = Math.min(...now.panels.map((p) => p.runs));
-          await page.evaluate(([name, value]) => window.dashboardCheck.setVariable(name, value), [multi.name, all]);
-          now = await waitSettled(page, runs + 1);
           const builder = panels.filter((p) => p.targets.every((t) => t.queryType === 'builder')).map((p) => p.id);
+          const column = saved.panels
+            .flatMap((p) => p.targets ?? [])
+            .flatMap((t) => t.filters ?? [])
+            .find((f) => f.values?.includes(`$${multi.name}`))?.column;
+          assert(column, `no builder filter uses $${multi.name}`);
+          // Only the builder panels are waited for: a panel that does not read the variable (the
+          // raw CQL table) does not run again, and need not.
+          let since = await setVariable(page, multi.name, all);
+          now = await waitForPanels(page, builder, since, { column, values: all });
           const series = (p) => p.frames.reduce((n, f) => n + f.fields.filter((x) => x.type === 'number').length, 0);
           for (const p of now.panels.filter((x) => builder.includes(x.id))) {
             assert(p.errors.length === 0, `panel "${p.title}": ${p.errors.join('; ')}`);
             assert(series(p) > 1, `panel "${p.title}" shows ${series(p)} series for every $${multi.name}`);
           }
 
-          runs = Math.min(...now.panels.map((p) => p.runs));
           const sentBefore = now.sent.length;
-          const column = saved.panels
-            .flatMap((p) => p.targets ?? [])
-            .flatMap((t) => t.filters ?? [])
-            .find((f) => f.values?.includes(`$${multi.name}`))?.column;
-          assert(column, `no builder filter uses $${multi.name}`);
-          await page.evaluate(
-            ([name, key, value]) => window.dashboardCheck.setAdHocFilters(name, [{ key, operator: '=', value }]),
-            [adhoc.name, column, all[0]]
-          );
-          now = await waitSettled(page, runs + 1);
+          since = await setAdHocFilters(page, adhoc.name, [{ key: column, operator: '=', value: all[0] }]);
+          now = await waitForPanels(page, builder, since, { column, values: [all[0]] });
           for (const p of now.panels.filter((x) => builder.includes(x.id))) {
             assert(p.errors.length === 0, `panel "${p.title}" with the ad hoc filter: ${p.errors.join('; ')}`);
             assert(
@@ -236,14 +326,11 @@ export async function dashboardChecks({ context, pageUrl, check, outputDir, root
           await page.screenshot({ path: path.join(outputDir, `dashboard-${uid}-adhoc.png`), fullPage: true });
 
           // "One of" (=|, the data source's multi-value operator): two values, two series.
-          runs = Math.min(...now.panels.map((p) => p.runs));
           const two = all.slice(0, 2);
-          await page.evaluate(
-            ([name, key, values]) =>
-              window.dashboardCheck.setAdHocFilters(name, [{ key, operator: '=|', value: values[0], values }]),
-            [adhoc.name, column, two]
-          );
-          now = await waitSettled(page, runs + 1);
+          since = await setAdHocFilters(page, adhoc.name, [
+            { key: column, operator: '=|', value: two[0], values: two },
+          ]);
+          now = await waitForPanels(page, builder, since, { column, values: two });
           for (const p of now.panels.filter((x) => builder.includes(x.id))) {
             assert(p.errors.length === 0, `panel "${p.title}" with ${column} one of ${two}: ${p.errors.join('; ')}`);
             assert(

@@ -73,7 +73,7 @@ import { GlobalStyles, useStyles2 } from '@grafana/ui';
 import { DataSource } from '../../src/datasource';
 import pluginJson from '../../src/plugin.json';
 import { CassandraOptions } from '../../src/types';
-import { devBackendSrv, requests } from './backendSrv';
+import { devBackendSrv, RecordedRequest, requests } from './backendSrv';
 
 const meta = { ...pluginJson, module: '', baseUrl: '' } as unknown as DataSourcePluginMeta<CassandraOptions>;
 
@@ -278,9 +278,19 @@ interface PanelSummary {
   type: string;
   state?: string;
   runs: number;
+  /** The requestId of the run whose data the panel shows (scenes' DataQueryRequest.requestId). */
+  requestId?: string;
   errors: string[];
   frames: Array<{ name?: string; length: number; fields: FieldSummary[] }>;
   annotations: number;
+}
+
+/** A panel's query runner's requestId prefix, so that each request sent names its panel. */
+const requestIdPrefix = (panelId: number) => `P${panelId}-`;
+
+/** The requestId DataSourceWithBackend.query appended to the URL it asked for. */
+function requestIdOf(r: RecordedRequest): string | null {
+  return new URLSearchParams(r.grafanaUrl.split('?')[1] ?? '').get('requestId');
 }
 
 const panels: Record<number, PanelSummary> = {};
@@ -530,6 +540,7 @@ function buildScene(dash: SavedDashboard) {
       queries: p.targets ?? [],
       maxDataPoints: p.maxDataPoints,
       maxDataPointsFromWidth: true,
+      requestIdPrefix: requestIdPrefix(p.id),
     });
     runner.subscribeToState((state, prev) => {
       const d = state.data;
@@ -541,6 +552,7 @@ function buildScene(dash: SavedDashboard) {
         summary.runs++;
       }
       summary.state = d.state;
+      summary.requestId = d.request?.requestId;
       summary.errors = (d.errors ?? []).map((e) => e.message ?? String(e));
       summary.frames = summarize(d.series);
       summary.annotations = annotationCount(d);
@@ -654,7 +666,21 @@ async function main() {
         value: v.getValue(),
       };
     }),
-    panels: Object.values(panels),
+    // Each panel with the sequence number (index among the requests the page sent) of the request
+    // whose answer it shows, of the last request it sent, and the queries that request sent: a
+    // check waits for the panels it looks at to show the answer to a query sent after its change.
+    requestCount: requests.length,
+    panels: Object.values(panels).map((p) => {
+      const dataSeq = p.requestId ? requests.findIndex((r) => requestIdOf(r) === p.requestId) : -1;
+      let lastSentSeq = -1;
+      requests.forEach((r, i) => {
+        if (requestIdOf(r)?.startsWith(requestIdPrefix(p.id))) {
+          lastSentSeq = i;
+        }
+      });
+      const queries = dataSeq >= 0 ? ((requests[dataSeq].body as { queries?: unknown[] })?.queries ?? []) : [];
+      return { ...p, dataSeq, lastSentSeq, queries };
+    }),
     annotationLayers: layers.map((l) => ({ name: l.state.name, state: l.state.data?.state })),
     // The query JSON that went to the backend, per target.
     sent: requests

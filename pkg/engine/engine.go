@@ -14,6 +14,7 @@ import (
 
 	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
@@ -143,7 +144,7 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 	defer func() {
 		// A bug in one query's handling must not take the plugin down with the others.
 		if p := recover(); p != nil {
-			res = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, fmt.Sprintf("internal error while running the query: %v", p))
+			res = errs.Response(fmt.Errorf("internal error while running the query: %v", p))
 		}
 	}()
 	q, err := query.Parse(dq.JSON)
@@ -193,35 +194,17 @@ type request struct {
 	refID         string
 }
 
-// errorResponse turns an error into a per-query error with the right source: what the user
-// can fix or what Cassandra refused is downstream; anything else is the plugin's.
+// errorResponse is one query's failed answer: status and error source from the one mapping
+// (pkg/errs), after giving the engine's own errors their kind.
 func errorResponse(err error) backend.DataResponse {
-	var qe *query.Error
-	var nf *schema.NotFoundError
 	var ce *cassandra.Error
-	var ue *userError
 	switch {
-	case errors.As(err, &qe), errors.As(err, &nf), errors.As(err, &ue):
-		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
-	case errors.As(err, &ce):
-		status := backend.StatusBadRequest
-		switch ce.Kind {
-		case cassandra.KindTimeout:
-			status = backend.StatusTimeout
-		case cassandra.KindUnreachable:
-			status = backend.StatusBadGateway
-		case cassandra.KindAuth:
-			status = backend.StatusUnauthorized
-		case cassandra.KindCanceled:
-			status = backend.StatusTimeout
-		}
-		return backend.ErrDataResponseWithSource(status, backend.ErrorSourceDownstream, err.Error())
 	case errors.Is(err, errMemoryBusy):
-		return backend.ErrDataResponseWithSource(backend.StatusTooManyRequests, backend.ErrorSourceDownstream, err.Error())
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was canceled or timed out: "+err.Error())
+		err = errs.Wrap(errs.Busy, err)
+	case (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && !errors.As(err, &ce):
+		err = fmt.Errorf("the query was canceled or timed out: %w", err)
 	}
-	return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, err.Error())
+	return errs.Response(err)
 }
 
 // userError is a problem with the query that only shows once data arrives (e.g. a raw CQL
@@ -229,6 +212,9 @@ func errorResponse(err error) backend.DataResponse {
 type userError struct{ msg string }
 
 func (e *userError) Error() string { return e.msg }
+
+// ErrorKind makes it bad input for the one mapping (pkg/errs).
+func (e *userError) ErrorKind() errs.Kind { return errs.BadInput }
 
 func userErrorf(format string, args ...any) error {
 	return &userError{msg: fmt.Sprintf(format, args...)}

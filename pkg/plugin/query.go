@@ -6,8 +6,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
-	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/resources"
 )
 
@@ -16,27 +16,20 @@ var (
 	_ backend.CallResourceHandler = (*Datasource)(nil)
 )
 
-// QueryData hands every query to the engine. A connection failure is each query's error.
+// QueryData hands every query to the engine. A connection failure is each query's error, with
+// the status and source of the one mapping (pkg/errs).
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	c, err := d.Client(ctx)
 	if err != nil {
 		resp := backend.NewQueryDataResponse()
 		for _, q := range req.Queries {
-			resp.Responses[q.RefID] = connectErrorResponse(err)
+			resp.Responses[q.RefID] = errs.Response(err)
 		}
 		return resp, nil
 	}
 	opts := engine.OptionsFrom(d.settings)
 	opts.Cache = d.cache
 	return engine.New(c, opts).QueryData(ctx, req), nil
-}
-
-func connectErrorResponse(err error) backend.DataResponse {
-	status := backend.StatusBadGateway
-	if _, ok := err.(*cassandra.SettingsError); ok {
-		status = backend.StatusBadRequest
-	}
-	return backend.ErrDataResponseWithSource(status, backend.ErrorSourceDownstream, err.Error())
 }
 
 // CallResource serves the editor's schema lookups with the same handler as the standalone

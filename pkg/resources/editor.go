@@ -15,6 +15,7 @@ import (
 	"gopkg.in/inf.v0"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
@@ -231,8 +232,8 @@ func (h *handler) preview(w http.ResponseWriter, r *http.Request) {
 // refused answers a query the engine would refuse as a preview that says why (200), and any
 // other failure (Cassandra unreachable, too slow) as the failed request it is.
 func refused(w http.ResponseWriter, err error) {
-	switch ErrorStatus(err) {
-	case http.StatusBadRequest, http.StatusNotFound:
+	switch errs.Of(err) {
+	case errs.BadInput, errs.NotFound:
 		respond(w, Preview{Error: err.Error()}, nil)
 	default:
 		writeErr(w, err)

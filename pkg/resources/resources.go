@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
@@ -203,12 +204,9 @@ func (h *handler) values(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vals, err := c.DistinctPartitionValues(r.Context(), t, col, limit)
-	if err != nil {
-		var ce *cassandra.Error
-		if !errors.As(err, &ce) {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
+	var ce *cassandra.Error
+	if err != nil && !errors.As(err, &ce) {
+		err = errs.Wrap(errs.BadInput, err) // the column cannot be listed (not a partition key column)
 	}
 	respond(w, vals, err)
 }
@@ -295,6 +293,9 @@ func VariableValues(ctx context.Context, c *cassandra.Client, stmt string, limit
 type TooManyRowsError struct {
 	Rows, Values int
 }
+
+// ErrorKind makes it bad input: the variable query is to narrow.
+func (e *TooManyRowsError) ErrorKind() errs.Kind { return errs.BadInput }
 
 func (e *TooManyRowsError) Error() string {
 	return fmt.Sprintf("the variable query read %d rows and found only %d distinct values before stopping: "+
@@ -383,39 +384,8 @@ func respond(w http.ResponseWriter, v any, err error) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, err error) { writeError(w, ErrorStatus(err), err.Error()) }
-
-// ErrorStatus maps a failure to an HTTP status: unknown names 404, bad input or settings 400,
-// Cassandra too slow 504, Cassandra unreachable or refusing 502 (the server is its gateway),
-// anything else 500. The standalone server uses it for its own routes too.
-func ErrorStatus(err error) int {
-	var nf *schema.NotFoundError
-	var qe *query.Error
-	var se *cassandra.SettingsError
-	var ce *cassandra.Error
-	var mb *http.MaxBytesError
-	switch {
-	case errors.As(err, &mb):
-		return http.StatusRequestEntityTooLarge
-	case errors.As(err, &nf):
-		return http.StatusNotFound
-	case errors.As(err, new(*TooManyRowsError)):
-		return http.StatusBadRequest
-	case errors.As(err, &qe), errors.As(err, &se):
-		return http.StatusBadRequest
-	case errors.As(err, &ce):
-		switch ce.Kind {
-		case cassandra.KindTimeout, cassandra.KindCanceled:
-			return http.StatusGatewayTimeout
-		case cassandra.KindKeyspaceMissing:
-			return http.StatusNotFound
-		}
-		return http.StatusBadGateway
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusInternalServerError
-}
+// writeErr answers a failure with the status of the one mapping (pkg/errs).
+func writeErr(w http.ResponseWriter, err error) { writeError(w, errs.Status(err), err.Error()) }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")

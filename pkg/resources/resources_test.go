@@ -15,6 +15,7 @@ import (
 
 	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 )
 
 func testServer(t *testing.T) *httptest.Server {
@@ -236,8 +237,8 @@ func TestVariableRowBound(t *testing.T) {
 	if !errors.As(err, &tm) || tm.Rows != 3 || tm.Values != 1 {
 		t.Fatalf("want TooManyRowsError after 3 rows with 1 value, got %v", err)
 	}
-	if ErrorStatus(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "SELECT DISTINCT") {
-		t.Fatalf("status %d, message %q: want 400 saying what to change", ErrorStatus(err), err)
+	if errs.Status(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "SELECT DISTINCT") {
+		t.Fatalf("status %d, message %q: want 400 saying what to change", errs.Status(err), err)
 	}
 }
 

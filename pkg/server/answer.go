@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 )
 
 // DefaultMaxAnswerMiB bounds the JSON answer of one POST /api/query (server.max_answer_mib).
@@ -18,6 +20,9 @@ type AnswerTooLargeError struct {
 	At    string           // the refId whose frames passed the bound
 	Sizes map[string]int64 // bytes of each query encoded, At included
 }
+
+// ErrorKind makes it a 422: the request asks for more than the bound.
+func (e *AnswerTooLargeError) ErrorKind() errs.Kind { return errs.AnswerTooLarge }
 
 func (e *AnswerTooLargeError) Error() string {
 	refs := make([]string, 0, len(e.Sizes))

@@ -9,14 +9,16 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 )
 
 // DefaultBodyTimeout bounds the time a client may take to send its request body (at most
 // MaxBodyBytes): a query request is a few kilobytes, sent at once.
 const DefaultBodyTimeout = 10 * time.Second
 
-// errNoSlot is a request that ended while it waited for a query slot.
-var errNoSlot = errors.New("the request ended while waiting for a free query slot")
+// errNoSlot is a request that ended while it waited for a query slot: 503.
+var errNoSlot = errs.New(errs.Unavailable, "the request ended while waiting for a free query slot")
 
 // readBody reads the whole bounded body, within BodyTimeout, before the request may take a
 // query slot, as nginx buffers a request before it bothers its upstream: a client that sends

@@ -158,19 +158,14 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	resp, err := s.runQueries(r.Context(), req)
-	if errors.Is(err, errNoSlot) {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	}
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	s.logQueries(r, resp)
 	b, err := encodeAnswer(resp, s.opts.MaxAnswerBytes)
-	var tooLarge *AnswerTooLargeError
-	if errors.As(err, &tooLarge) {
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
+	if errors.As(err, new(*AnswerTooLargeError)) {
+		fail(w, err)
 		return
 	}
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/resources"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
@@ -114,7 +115,7 @@ func (s *Server) Close() { s.session.Close() }
 func (s *Server) Client(ctx context.Context) (*cassandra.Client, error) {
 	c, err := s.session.Client(ctx)
 	if errors.Is(err, cassandra.ErrClosed) {
-		return nil, errors.New("the server is shutting down")
+		return nil, errs.New(errs.Unavailable, "the server is shutting down")
 	}
 	return c, err
 }
@@ -297,7 +298,7 @@ func bearer(h string) (string, bool) {
 func (s *Server) throttle(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.acquire(r.Context()); err != nil {
-			writeError(w, http.StatusServiceUnavailable, err.Error())
+			fail(w, err)
 			return
 		}
 		defer s.release()

@@ -77,8 +77,8 @@ func TestQueryRouteAnswersLikeTheEngine(t *testing.T) {
 	if b := res.Results["B"]; b.Error != "" || len(b.Frames) != 1 {
 		t.Fatalf("B: %+v", b)
 	}
-	if c := res.Results["C"]; !strings.Contains(c.Error, "raw_gauge") || c.Status != 400 {
-		t.Fatalf("C: want a 400 error naming the table, got %+v", c)
+	if c := res.Results["C"]; !strings.Contains(c.Error, "raw_gauge") || c.Status != 404 {
+		t.Fatalf("C: want a 404 error naming the table, got %+v", c)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
+	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
@@ -436,7 +437,7 @@ func (s *Server) runOne(r *http.Request, e *engine.Engine, q query.Query, p data
 	s.logQueries(r, resp)
 	dr := resp.Responses["A"]
 	if dr.Error != nil {
-		return nil, responseStatus(dr), dr.Error
+		return nil, errs.ResponseStatus(dr), dr.Error
 	}
 	return dr.Frames, http.StatusOK, nil
 }
@@ -547,7 +548,7 @@ func (s *Server) logQueries(r *http.Request, resp *backend.QueryDataResponse) {
 func (s *Server) countResult(dr backend.DataResponse) {
 	status := "ok"
 	if dr.Error != nil {
-		status = strconv.Itoa(responseStatus(dr))
+		status = strconv.Itoa(errs.ResponseStatus(dr))
 	}
 	s.metrics.queryResults.WithLabelValues(status).Inc()
 }

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/errs"
@@ -53,43 +55,96 @@ func KeyspacesOf(s cassandra.Settings) query.Keyspaces {
 
 // route is one resource and the methods it answers.
 type route struct {
+	path    string
 	methods []string
 	serve   http.HandlerFunc
 }
 
-// NewHandler returns the resource routes, relative to the mount point. A known resource
-// asked with another method answers 405 with an Allow header; an unknown one 404.
+// NewHandler returns the resource routes, relative to the mount point: one chi router, which
+// the plugin serves through the SDK's httpadapter (CallResource) and metrics-server mounts under
+// /api/resources. A known resource asked with another method answers 405 with an Allow header;
+// an unknown one 404.
 func NewHandler(connect Connector, opts Options) http.Handler {
 	h := &handler{connect: connect, maxVariableRows: MaxVariableRows, ks: opts.Keyspaces}
 	get := []string{http.MethodGet, http.MethodHead}
-	routes := map[string]route{
-		"/keyspaces": {get, h.keyspaces},
-		"/tables":    {get, h.tables},
-		"/columns":   {get, h.columns},
-		"/measures":  {get, h.measures},
-		"/values":    {get, h.values},
-		"/variable":  {[]string{http.MethodGet, http.MethodHead, http.MethodPost}, h.variable},
-		"/validate":  {[]string{http.MethodGet, http.MethodPost}, h.validate},
-		"/preview":   {[]string{http.MethodPost}, h.preview},
+	routes := []route{
+		{"/keyspaces", get, h.keyspaces},
+		{"/tables", get, h.tables},
+		{"/columns", get, h.columns},
+		{"/measures", get, h.measures},
+		{"/values", get, h.values},
+		{"/variable", []string{http.MethodGet, http.MethodHead, http.MethodPost}, h.variable},
+		{"/validate", []string{http.MethodGet, http.MethodPost}, h.validate},
+		{"/preview", []string{http.MethodPost}, h.preview},
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt, ok := routes[r.URL.Path]
+	methods := map[string][]string{}
+	r := chi.NewRouter()
+	r.Use(routeOnDecodedPath)
+	r.NotFound(notFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		path := resourcePath(req)
+		allowed, ok := methods[path]
 		if !ok {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values, variable, validate or preview", r.URL.Path))
+			notFound(w, req) // a method chi does not know, on no resource
 			return
 		}
-		if !slices.Contains(rt.methods, r.Method) {
-			w.Header().Set("Allow", strings.Join(rt.methods, ", "))
-			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s", r.Method, r.URL.Path, strings.Join(rt.methods, " or ")))
-			return
-		}
-		if opts.Timeout > 0 {
-			ctx, cancel := context.WithTimeout(r.Context(), opts.Timeout)
-			defer cancel()
-			r = r.WithContext(ctx)
-		}
-		rt.serve(w, r)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s", req.Method, path, strings.Join(allowed, " or ")))
 	})
+	r.Group(func(r chi.Router) {
+		if opts.Timeout > 0 {
+			r.Use(timeout(opts.Timeout))
+		}
+		for _, rt := range routes {
+			methods[rt.path] = rt.methods
+			for _, m := range rt.methods {
+				r.Method(m, rt.path, rt.serve)
+			}
+		}
+	})
+	return r
+}
+
+// routeOnDecodedPath makes the router match the decoded path, so that every spelling of a
+// resource's path (/%76ariable) reaches that resource, as the standalone server's checks of
+// the path expect. Mounted, the path is what follows the mount point.
+func routeOnDecodedPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil {
+			path := r.URL.Path
+			if rctx.RoutePath != "" { // mounted: the rest of the raw path after the mount point
+				path = rctx.RoutePath
+				if d, err := url.PathUnescape(path); err == nil {
+					path = d
+				}
+			}
+			rctx.RoutePath = path
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// resourcePath is the path the router matched on (the resource's, after the mount point).
+func resourcePath(r *http.Request) string {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		return rctx.RoutePath
+	}
+	return r.URL.Path
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values, variable, validate or preview", resourcePath(r)))
+}
+
+// timeout bounds each resource call, connecting included.
+func timeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
 }
 
 type handler struct {

@@ -164,7 +164,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/{table}/{metric}", s.metricData)
-		r.Handle("/api/resources/*", http.StripPrefix("/api/resources", resources.NewHandler(s.Client, resources.Options{Keyspaces: resources.KeyspacesOf(s.settings)})))
+		// The resources' own router, the plugin's CallResource one, mounted: one router per path.
+		r.Mount("/api/resources", resources.NewHandler(s.Client, resources.Options{Keyspaces: resources.KeyspacesOf(s.settings)}))
 	})
 	return r
 }

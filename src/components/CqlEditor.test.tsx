@@ -1,55 +1,11 @@
 import React from 'react';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 
+import { fakeMonaco } from '../testUtils/fakeMonaco';
 import { installTemplateSrv } from '../testUtils/fakeTemplateSrv';
 import { mockDataSource, seedResources } from '../testUtils/mockDataSource';
 import { CassandraQuery } from '../types';
 import { CqlEditor } from './CqlEditor';
-
-/**
- * A stand-in for Monaco with the parts the editor uses: its text, content-change listeners,
- * actions with key bindings, edits and markers. Monaco itself does not run in jsdom.
- */
-function fakeMonaco(initial: string) {
-  let text = initial;
-  const listeners: Array<() => void> = [];
-  const actions: Array<{ keybindings?: number[]; run: (ed: unknown) => void }> = [];
-  const markers: Record<string, unknown[]> = {};
-  const model = {
-    uri: { toString: () => 'inmemory://model/1' },
-    getValue: () => text,
-    isDisposed: () => false,
-    getFullModelRange: () => ({}),
-    getWordUntilPosition: () => ({ startColumn: 1, endColumn: 1 }),
-  };
-  const editor = {
-    getModel: () => model,
-    getValue: () => text,
-    onDidChangeModelContent: (fn: () => void) => (listeners.push(fn), { dispose: () => {} }),
-    onDidDispose: () => {},
-    addAction: (a: { keybindings?: number[]; run: (ed: unknown) => void }) => actions.push(a),
-    executeEdits: (_: string, edits: Array<{ text: string }>) => {
-      text = edits[0].text;
-      listeners.forEach((l) => l());
-    },
-  };
-  const monaco = {
-    KeyMod: { CtrlCmd: 2048 },
-    KeyCode: { Enter: 3 },
-    MarkerSeverity: { Error: 8 },
-    languages: {
-      CompletionItemKind: {},
-      CompletionItemInsertTextRule: {},
-      registerCompletionItemProvider: jest.fn(),
-    },
-    editor: { setModelMarkers: (_m: unknown, owner: string, list: unknown[]) => (markers[owner] = list) },
-  };
-  const type = (next: string) => {
-    text = next;
-    listeners.forEach((l) => l());
-  };
-  return { editor, monaco, markers, actions, type, text: () => text };
-}
 
 let fake: ReturnType<typeof fakeMonaco>;
 

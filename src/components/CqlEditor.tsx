@@ -1,26 +1,13 @@
-import React, { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import React, { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { getTemplateSrv } from '@grafana/runtime';
-import {
-  Button,
-  CodeEditor,
-  InlineField,
-  InlineFieldRow,
-  InlineSwitch,
-  Monaco,
-  MonacoEditor,
-  Stack,
-  useStyles2,
-} from '@grafana/ui';
+import { Button, CodeEditor, InlineField, InlineFieldRow, InlineSwitch, Stack, useStyles2 } from '@grafana/ui';
 
 import { CassandraQuery } from '../types';
-import { getColumns, getKeyspaces, getTables, PostResourceClient, ResourceClient, validateCql } from '../resources';
 import { CqlTimeEditor } from './CqlTimeEditor';
-import { attachSchemaSource, SchemaSource } from './cql/completion';
 import { formatCql } from './cql/format';
-import { CQL_LANGUAGE_ID, MACROS, registerCqlLanguage } from './cql/language';
-import { locateCassandraError } from './cql/markers';
+import { MACROS } from './cql/language';
+import { CqlLanguageClient, useCqlLanguage } from './cql/useCqlLanguage';
 import { AggregationEditor } from './queryBuilder/AggregationEditor';
 import { CacheSwitch } from './queryBuilder/CacheSwitch';
 import { FormatSelect } from './queryBuilder/FormatSelect';
@@ -30,7 +17,7 @@ export { MACROS } from './cql/language';
 
 interface Props {
   /** Resource calls for completion and validation; the editor still edits text without it. */
-  datasource?: ResourceClient & PostResourceClient & { defaultKeyspace?: string };
+  datasource?: CqlLanguageClient;
   query: CassandraQuery;
   onChange: (patch: Partial<CassandraQuery>, run?: boolean) => void;
   /** The last run's error for this query, marked in the text where Cassandra places it. */
@@ -42,20 +29,13 @@ FROM metric_data.raw_counter_with_interval
 WHERE environment = $environment AND application = 'api' AND metric_name IN ($metric)
   AND $__timeFilter(metric_timestamp)`;
 
-// Marker owners: the backend's checks while typing, Cassandra's answer to the last run.
-const OWNER_VALIDATE = 'cassandra-metrics-validate';
-const OWNER_RUN = 'cassandra-metrics-run';
-// Checked after typing pauses this long, so a request does not follow every key.
-const VALIDATE_DELAY_MS = 300;
-
 export function CqlEditor({ datasource, query, onChange, runError }: Props) {
   const styles = useStyles2(getStyles);
   const [showHelp, setShowHelp] = useState(false);
-  const editorRef = useRef<{ editor: MonacoEditor; monaco: Monaco } | undefined>(undefined);
   // Monaco's callbacks are bound once at mount: they read the latest props through refs.
-  const latest = useRef({ query, onChange, datasource });
+  const latest = useRef({ query, onChange });
   useLayoutEffect(() => {
-    latest.current = { query, onChange, datasource };
+    latest.current = { query, onChange };
   });
 
   const commit = useCallback((rawCql: string, run = true) => {
@@ -64,6 +44,18 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
       change({ rawCql }, run);
     }
   }, []);
+
+  const { editorRef, editorProps } = useCqlLanguage({
+    datasource,
+    runError,
+    onMount: (editor, monaco) =>
+      editor.addAction({
+        id: 'cassandra-metrics-run-query',
+        label: 'Run query',
+        keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+        run: (ed) => commit(ed.getValue(), true),
+      }),
+  });
 
   const format = () => {
     const text = editorRef.current?.editor.getValue() ?? query.rawCql ?? '';
@@ -83,111 +75,6 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
 
   const run = () => commit(editorRef.current?.editor.getValue() ?? query.rawCql ?? '', true);
 
-  // Cassandra's complaint about the last run, where it points in the text.
-  useEffect(() => {
-    const ref = editorRef.current;
-    const model = ref?.editor.getModel();
-    if (!ref || !model) {
-      return;
-    }
-    const at = runError ? locateCassandraError(model.getValue(), runError) : undefined;
-    ref.monaco.editor.setModelMarkers(
-      model,
-      OWNER_RUN,
-      at
-        ? [
-            {
-              severity: ref.monaco.MarkerSeverity.Error,
-              message: runError!,
-              startLineNumber: at.line,
-              startColumn: at.column,
-              endLineNumber: at.endLine,
-              endColumn: at.endColumn,
-            },
-          ]
-        : []
-    );
-  }, [runError]);
-
-  const onEditorDidMount = (editor: MonacoEditor, monaco: Monaco) => {
-    editorRef.current = { editor, monaco };
-    const model = editor.getModel();
-    if (!model) {
-      return;
-    }
-    const source: SchemaSource = {
-      get defaultKeyspace() {
-        return latest.current.datasource?.defaultKeyspace;
-      },
-      keyspaces: () => withClient((c) => getKeyspaces(c)),
-      tables: (ks) => withClient((c) => getTables(c, ks)),
-      columns: (ks, t) => withClient((c) => getColumns(c, ks, t)),
-      variables: () =>
-        getTemplateSrv()
-          .getVariables()
-          .map((v) => v.name),
-    };
-    const withClient = <T,>(f: (c: ResourceClient) => Promise<T[]>): Promise<T[]> => {
-      const c = latest.current.datasource;
-      return c ? f(c) : Promise.resolve([]);
-    };
-    const detach = attachSchemaSource(monaco, model, source);
-
-    editor.addAction({
-      id: 'cassandra-metrics-run-query',
-      label: 'Run query',
-      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
-      run: (ed) => commit(ed.getValue(), true),
-    });
-
-    // The backend's checks, with the problem marked where it is; a newer text wins.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let generation = 0;
-    const check = () => {
-      const client = latest.current.datasource;
-      const text = model.getValue();
-      const mine = ++generation;
-      if (!client || text.trim() === '') {
-        monaco.editor.setModelMarkers(model, OWNER_VALIDATE, []);
-        return;
-      }
-      validateCql(client, text)
-        .then((v) => {
-          if (mine !== generation || model.isDisposed()) {
-            return;
-          }
-          monaco.editor.setModelMarkers(
-            model,
-            OWNER_VALIDATE,
-            v.problems.map((p) => ({
-              severity: monaco.MarkerSeverity.Error,
-              message: p.message,
-              startLineNumber: p.line,
-              startColumn: p.column,
-              endLineNumber: p.endLine,
-              endColumn: p.endColumn,
-            }))
-          );
-        })
-        .catch(() => {
-          // No answer is no verdict: the query's own run reports errors.
-        });
-    };
-    const changes = editor.onDidChangeModelContent(() => {
-      // Cassandra's markers belong to the text that ran.
-      monaco.editor.setModelMarkers(model, OWNER_RUN, []);
-      clearTimeout(timer);
-      timer = setTimeout(check, VALIDATE_DELAY_MS);
-    });
-    check();
-    editor.onDidDispose(() => {
-      clearTimeout(timer);
-      changes.dispose();
-      detach();
-      editorRef.current = undefined;
-    });
-  };
-
   return (
     <Stack direction="column" gap={1}>
       <div className={styles.toolbar}>
@@ -200,13 +87,11 @@ export function CqlEditor({ datasource, query, onChange, runError }: Props) {
       </div>
       <div className={styles.editor} data-testid="cql-editor">
         <CodeEditor
-          language={CQL_LANGUAGE_ID}
+          {...editorProps}
           value={query.rawCql ?? ''}
           height={160}
           showLineNumbers
           showMiniMap={false}
-          onBeforeEditorMount={registerCqlLanguage}
-          onEditorDidMount={onEditorDidMount}
           onBlur={(text) => commit(text, text !== (latest.current.query.rawCql ?? ''))}
           onSave={(text) => commit(text, true)}
         />

@@ -1,25 +1,46 @@
 import React from 'react';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 
+import { fakeMonaco } from '../testUtils/fakeMonaco';
 import { installTemplateSrv } from '../testUtils/fakeTemplateSrv';
-import { mockDataSource } from '../testUtils/mockDataSource';
+import { mockDataSource, seedResources } from '../testUtils/mockDataSource';
 import { VariableQueryEditor } from './VariableQueryEditor';
+
+// The Monaco the editor mounts with; a test that looks at the language support sets its text.
+let fake: ReturnType<typeof fakeMonaco>;
+
+interface MockEditorProps {
+  value: string;
+  language?: string;
+  onBlur?: (v: string) => void;
+  onBeforeEditorMount?: (m: unknown) => void;
+  onEditorDidMount?: (e: unknown, m: unknown) => void;
+}
 
 jest.mock('@grafana/ui', () => {
   const actual = jest.requireActual('@grafana/ui');
   const mockReact = jest.requireActual('react');
   return {
     ...actual,
-    CodeEditor: ({ value, onBlur }: { value: string; onBlur?: (v: string) => void }) =>
-      mockReact.createElement('textarea', {
+    CodeEditor: ({ value, language, onBlur, onBeforeEditorMount, onEditorDidMount }: MockEditorProps) => {
+      mockReact.useEffect(() => {
+        onBeforeEditorMount?.(fake.monaco);
+        onEditorDidMount?.(fake.editor, fake.monaco);
+      }, []);
+      return mockReact.createElement('textarea', {
         'aria-label': 'CQL editor',
+        'data-language': language,
         defaultValue: value,
         onBlur: (e: { currentTarget: { value: string } }) => onBlur?.(e.currentTarget.value),
-      }),
+      });
+    },
   };
 });
 
-beforeEach(() => installTemplateSrv({ env: "o'prod" }));
+beforeEach(() => {
+  installTemplateSrv({ env: "o'prod" });
+  fake = fakeMonaco('');
+});
 
 describe('VariableQueryEditor', () => {
   it('saves the CQL and previews the values it returns', async () => {
@@ -86,5 +107,100 @@ describe('VariableQueryEditor', () => {
     const { ds } = mockDataSource();
     render(<VariableQueryEditor datasource={ds} query={{ refId: 'v' }} onChange={jest.fn()} onRunQuery={jest.fn()} />);
     expect(screen.getByText('Preview values').closest('button')).toBeDisabled();
+  });
+
+  describe('CQL language support, as in the panel editor', () => {
+    it('is the CQL language and completes the keyspaces, the tables and the columns of the table in FROM', async () => {
+      const { ds, getResource } = mockDataSource();
+      await act(async () => {
+        render(
+          <VariableQueryEditor datasource={ds} query={{ refId: 'v' }} onChange={jest.fn()} onRunQuery={jest.fn()} />
+        );
+      });
+      expect(screen.getByLabelText('CQL editor')).toHaveAttribute('data-language', 'metricsserver-cql');
+      expect(fake.monaco.languages.register).toHaveBeenCalledWith(expect.objectContaining({ id: 'metricsserver-cql' }));
+      expect(fake.providers.map((p) => p.language)).toEqual(['metricsserver-cql']);
+
+      const from = await fake.complete('SELECT environment FROM |');
+      expect(from.map((s) => s.label)).toEqual(expect.arrayContaining(['metric_data', 'system']));
+      expect(getResource).toHaveBeenCalledWith('keyspaces');
+
+      const cols = await fake.complete('SELECT | FROM metric_data.raw_counter_with_interval');
+      expect(getResource).toHaveBeenCalledWith('columns', {
+        keyspace: 'metric_data',
+        table: 'raw_counter_with_interval',
+      });
+      const labels = cols.map((s) => s.label);
+      expect(labels).toEqual(expect.arrayContaining(['environment', 'application', 'metric_timestamp', 'count']));
+      // The dashboard's other variables and CQL's functions come with the columns.
+      expect(labels).toEqual(expect.arrayContaining(['$env', 'toTimestamp', 'DISTINCT']));
+    });
+
+    it('completes the macros as snippets', async () => {
+      const { ds } = mockDataSource();
+      await act(async () => {
+        render(
+          <VariableQueryEditor datasource={ds} query={{ refId: 'v' }} onChange={jest.fn()} onRunQuery={jest.fn()} />
+        );
+      });
+      const got = await fake.complete('SELECT application FROM apps WHERE $__ti|');
+      const filter = got.find((s) => s.label === '$__timeFilter');
+      expect(filter).toMatchObject({
+        insertText: '\\$__timeFilter(${1:column})',
+        insertTextRules: fake.monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet,
+        detail: '$__timeFilter(col)',
+      });
+      expect(got.map((s) => s.label)).toEqual(
+        expect.arrayContaining(['$__timeFrom', '$__timeTo', '$__timeFilter_ms', '$__timeuuidFilter', '$env'])
+      );
+      // Only macros and variables after $: no columns or keywords.
+      expect(got.every((s) => s.label.startsWith('$'))).toBe(true);
+    });
+
+    it('marks the problem the backend finds in the CQL, and clears it once the text is fixed', async () => {
+      jest.useFakeTimers();
+      try {
+        const bad = 'DELETE FROM apps';
+        const problem = {
+          message: 'only a single SELECT statement can run: found DELETE',
+          offset: 0,
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 7,
+        };
+        fake = fakeMonaco(bad);
+        const { ds, postResource } = mockDataSource(undefined, (path, params) =>
+          path === 'validate'
+            ? (params as { query: string }).query.startsWith('SELECT')
+              ? { valid: true, problems: [] }
+              : { valid: false, problems: [problem] }
+            : seedResources(path, params)
+        );
+        await act(async () => {
+          render(
+            <VariableQueryEditor
+              datasource={ds}
+              query={{ refId: 'v', rawCql: bad }}
+              onChange={jest.fn()}
+              onRunQuery={jest.fn()}
+            />
+          );
+        });
+        expect(postResource).toHaveBeenCalledWith('validate', { query: bad });
+        expect(fake.markers['cassandra-metrics-validate']).toEqual([
+          { severity: 8, message: problem.message, startLineNumber: 1, startColumn: 1, endLineNumber: 1, endColumn: 7 },
+        ]);
+
+        fake.type('SELECT environment FROM apps');
+        await act(async () => {
+          jest.advanceTimersByTime(300);
+        });
+        expect(postResource).toHaveBeenLastCalledWith('validate', { query: 'SELECT environment FROM apps' });
+        expect(fake.markers['cassandra-metrics-validate']).toEqual([]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
   });
 });

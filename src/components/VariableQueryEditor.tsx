@@ -6,9 +6,13 @@ import { Alert, Button, CodeEditor, Field, Stack, Tag, Text, useStyles2 } from '
 import { resourceErrorMessage } from '../resources';
 import { CassandraOptions, CassandraQuery, CassandraVariableQuery, SavedVariableQuery, VariableValue } from '../types';
 import { canonicalVariableQuery } from '../variableQuery';
+import { CqlLanguageClient, useCqlLanguage } from './cql/useCqlLanguage';
 
-/** What the editor needs of the data source (an interface, so that it does not import the class). */
-export interface VariableValuesSource extends DataSourceApi<CassandraQuery, CassandraOptions> {
+/**
+ * What the editor needs of the data source (an interface, so that it does not import the class):
+ * the values, and the resource calls of the CQL editor's completion and validation.
+ */
+export interface VariableValuesSource extends DataSourceApi<CassandraQuery, CassandraOptions>, CqlLanguageClient {
   fetchVariableValues(rawCql: string, scopedVars?: ScopedVars, range?: TimeRange): Promise<VariableValue[]>;
 }
 
@@ -29,13 +33,16 @@ interface Preview {
 
 /**
  * Editor for query variables: a CQL SELECT, with a preview of the first values it returns. It opens
- * any saved shape and saves `{refId, rawCql}`.
+ * any saved shape and saves `{refId, rawCql}`. The text gets the panel's CQL language support:
+ * completion, macros and the backend's validation markers.
  */
 export function VariableQueryEditor({ query: saved, datasource, onChange, range }: Props) {
   const styles = useStyles2(getStyles);
   const query = canonicalVariableQuery(saved);
   const [preview, setPreview] = useState<Preview | undefined>();
   const [loading, setLoading] = useState(false);
+  // A failed preview is marked in the text where Cassandra places it, as a panel query's run is.
+  const { editorProps } = useCqlLanguage({ datasource, runError: preview?.error });
 
   const runPreview = async (rawCql: string) => {
     if (!rawCql.trim()) {
@@ -65,11 +72,11 @@ export function VariableQueryEditor({ query: saved, datasource, onChange, range 
     <Stack direction="column" gap={1}>
       <Field
         label="CQL query"
-        description="One SELECT whose rows become the variable's values. Other variables and time macros such as $__timeFilter(col) can be used."
+        description="One SELECT whose rows become the variable's values. Other variables and time macros such as $__timeFilter(col) can be used; Ctrl+Space completes keyspaces, tables, columns, macros and functions."
       >
         <div className={styles.editor}>
           <CodeEditor
-            language="sql"
+            {...editorProps}
             value={query.rawCql ?? ''}
             height={120}
             showLineNumbers

@@ -1,4 +1,5 @@
 import { CassandraQuery, ColumnInfo, MeasureInfo, VariableValue } from './types';
+import { isTimeType } from './vocabulary';
 
 /** The part of the data source the resource helpers need; tests pass a stub. */
 export interface ResourceClient {
@@ -151,11 +152,8 @@ export function partitionKeyColumns(columns: ColumnInfo[]): ColumnInfo[] {
   return sortByKey(columns).filter((c) => c.kind === 'partition_key');
 }
 
-const TIME_TYPES = ['timestamp', 'date', 'timeuuid'];
-
-export function isTimeType(type: string): boolean {
-  return TIME_TYPES.includes(type.toLowerCase());
-}
+// Which types hold time is the backend's classifier (vocabulary.ts over vocabulary.generated.ts).
+export { isTimeType };
 
 /** The column a new query should use as time: the first timestamp-like clustering column. */
 export function defaultTimeColumn(columns: ColumnInfo[]): string | undefined {

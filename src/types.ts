@@ -1,36 +1,39 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
+import {
+  AGGREGATIONS,
+  BUCKET_GRANULARITIES,
+  CONSISTENCY_LEVELS,
+  FILL_MODES,
+  FILTER_OPS,
+  QUERY_DEFAULTS,
+  QUERY_FORMATS,
+  SETTINGS_DEFAULTS,
+  TIME_UNITS,
+} from './vocabulary.generated';
+import type { Aggregation, FillMode, TimeKind } from './vocabulary';
+
+// The vocabulary is the backend's (pkg/vocab writes vocabulary.generated.ts); these names are the
+// ones the editors have always imported from here.
+export {
+  AGGREGATIONS,
+  BUCKET_GRANULARITIES,
+  CONSISTENCY_LEVELS,
+  FILL_MODES,
+  FILTER_OPS,
+  SETTINGS_DEFAULTS,
+  TIME_UNITS,
+};
+
+export type { Aggregation, FillMode, TimeKind };
+
 export type QueryMode = 'builder' | 'cql';
-export type FilterOp = '=' | 'IN' | '<' | '<=' | '>' | '>=';
-export type FillMode = 'null' | 'previous' | 'zero' | 'value' | 'none';
-export type QueryFormat = 'time_series' | 'table';
+export type FilterOp = (typeof FILTER_OPS)[number];
+export type QueryFormat = (typeof QUERY_FORMATS)[number];
 
-export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
-export type BucketGranularity = 'hour' | 'day' | 'week' | 'month';
-export const TIME_UNITS: TimeUnit[] = ['s', 'ms', 'us', 'ns'];
-export const BUCKET_GRANULARITIES: BucketGranularity[] = ['hour', 'day', 'week', 'month'];
-
-export const FILTER_OPS: FilterOp[] = ['=', 'IN', '<', '<=', '>', '>='];
-export const FILL_MODES: FillMode[] = ['null', 'previous', 'zero', 'value', 'none'];
-
-export const AGGREGATIONS = [
-  'avg',
-  'min',
-  'max',
-  'sum',
-  'count',
-  'first',
-  'last',
-  'stddev',
-  'p50',
-  'p75',
-  'p90',
-  'p95',
-  'p99',
-  'p999',
-] as const;
-export type Aggregation = (typeof AGGREGATIONS)[number];
+export type TimeUnit = (typeof TIME_UNITS)[number];
+export type BucketGranularity = (typeof BUCKET_GRANULARITIES)[number];
 
 export interface QueryFilter {
   column: string;
@@ -80,14 +83,14 @@ export interface CassandraQuery extends DataQuery {
 }
 
 export const DEFAULT_QUERY: Partial<CassandraQuery> = {
-  queryType: 'builder',
+  queryType: QUERY_DEFAULTS.queryType,
   valueColumns: [],
   filters: [],
   seriesColumns: [],
   aggregations: [],
-  interval: 'auto',
-  fill: 'null',
-  format: 'time_series',
+  interval: QUERY_DEFAULTS.interval,
+  fill: QUERY_DEFAULTS.fill,
+  format: QUERY_DEFAULTS.format,
 };
 
 /**
@@ -104,17 +107,6 @@ export interface CassandraVariableQuery extends DataQuery {
 /** A variable query in any saved shape. */
 export type SavedVariableQuery = CassandraVariableQuery | string | undefined | null;
 
-export const CONSISTENCY_LEVELS = [
-  'ANY',
-  'ONE',
-  'TWO',
-  'THREE',
-  'QUORUM',
-  'ALL',
-  'LOCAL_QUORUM',
-  'EACH_QUORUM',
-  'LOCAL_ONE',
-] as const;
 export type ConsistencyLevel = (typeof CONSISTENCY_LEVELS)[number];
 
 export interface TlsOptions {
@@ -167,22 +159,6 @@ export interface CassandraSecureJsonData {
   password?: string;
   tlsClientKey?: string;
 }
-
-export const SETTINGS_DEFAULTS = {
-  port: 9042,
-  consistency: 'LOCAL_ONE' as ConsistencyLevel,
-  connectTimeout: '5s',
-  queryTimeout: '30s',
-  pageSize: 5000,
-  maxRows: 10000,
-  maxConcurrency: 8,
-  maxQueryMemoryMiB: 256,
-  maxProcessMemoryMiB: 1024,
-  maxBucketStatements: 1000,
-  maxPartitions: 10000,
-  binCacheMiB: 256,
-  lateDataWindow: '5m',
-};
 
 export type ColumnKind = 'partition_key' | 'clustering' | 'regular' | 'static';
 

@@ -25,6 +25,8 @@ import {
   SETTINGS_DEFAULTS,
   TlsOptions,
 } from '../types';
+import { parseSettingDuration } from '../duration';
+import { LIMITS } from '../vocabulary.generated';
 import { HostsInput } from './HostsInput';
 
 type Props = DataSourcePluginOptionsEditorProps<CassandraOptions, CassandraSecureJsonData>;
@@ -32,7 +34,6 @@ type Props = DataSourcePluginOptionsEditorProps<CassandraOptions, CassandraSecur
 /** Where the settings are explained; the config page links to it. */
 export const DOCS_URL = 'https://github.com/metricsserver/cassandra-datasource#configuration-data-source-settings';
 
-const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
 const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY_LEVELS.map((c) => ({
   label: c,
   value: c,
@@ -60,9 +61,6 @@ const NUMBER_KEYS: NumberKey[] = [
   'binCacheMiB',
 ];
 
-/** A duration (as DURATION writes one) that is zero: 0s, 0ms, 0.0m. */
-const ZERO_DURATION = /^0+(\.0+)?(ms|s|m|h)$/;
-
 /** Checks on the settings, shown next to the fields; exported for tests and reuse. */
 export function validateSettings(jsonData: CassandraOptions): Partial<Record<keyof CassandraOptions, string>> {
   const errors: Partial<Record<keyof CassandraOptions, string>> = {};
@@ -81,13 +79,21 @@ export function validateSettings(jsonData: CassandraOptions): Partial<Record<key
   ) {
     errors.port = 'Port must be a whole number from 1 to 65535';
   }
+  // The backend's grammar (duration.ts): 1h30m, 1.5h, 1d, or a plain number of seconds.
   for (const key of DURATION_KEYS) {
     const v = jsonData[key];
-    if (v !== undefined && v !== '' && !DURATION.test(v)) {
+    const d = v === undefined ? undefined : parseSettingDuration(v);
+    if (d === undefined) {
+      continue;
+    }
+    if (d.error !== undefined) {
       errors[key] = 'Use a duration such as 500ms, 5s or 1m';
-    } else if (key === 'lateDataWindow' && v !== undefined && ZERO_DURATION.test(v)) {
+    } else if (d.ns < BigInt(0)) {
+      errors[key] = 'Must be a positive duration (leave it empty for the default)';
+    } else if (key === 'lateDataWindow' && v !== '' && d.ns === BigInt(0)) {
       // The backend refuses it too: a bin would be cached before the rows at its end arrive.
-      errors[key] = 'Must be above 0 (leave it empty for the default); to read every refresh in full, turn off the bin cache';
+      errors[key] =
+        'Must be above 0 (leave it empty for the default); to read every refresh in full, turn off the bin cache';
     }
   }
   const allowed = jsonData.allowedKeyspaces ?? [];
@@ -181,7 +187,7 @@ const LIMIT_FIELDS: Array<
     kind: 'number',
     label: 'Max partitions',
     description: 'Partitions one builder query may name with its partition key filters (the product of their values)',
-    note: '; more is refused with the count. One statement names at most 100',
+    note: `; more is refused with the count. One statement names at most ${LIMITS.maxStatementPartitions}`,
   },
   {
     key: 'binCacheMiB',

@@ -76,7 +76,7 @@ const picked: CassandraQuery = {
   table: 'raw_counter_with_interval',
   timeColumn: 'metric_timestamp',
   valueColumns: ['count', 'interval_count'],
-  seriesColumns: ['environment', 'application', 'metric_name'],
+  seriesColumns: [],
   filters: [],
 };
 
@@ -103,9 +103,10 @@ describe('QueryEditor builder', () => {
     await waitFor(() => expect(getResource).toHaveBeenCalledWith('tables', { keyspace: 'metric_data' }));
     await pickOption(tablePicker(), 'raw_counter_with_interval');
 
-    // Picking a table picks the time column and series the way the table is keyed.
+    // Picking a table picks the time column the way the table is keyed; the series are the
+    // backend's default (the partition key columns not fixed by =), so the list stays empty.
     await waitFor(() => expect(latest().timeColumn).toBe('metric_timestamp'));
-    expect(latest().seriesColumns).toEqual(['environment', 'application', 'metric_name']);
+    expect(latest().seriesColumns).toEqual([]);
     expect(getResource).toHaveBeenCalledWith('columns', {
       keyspace: 'metric_data',
       table: 'raw_counter_with_interval',
@@ -153,7 +154,7 @@ describe('QueryEditor builder', () => {
       table: 'raw_counter_with_interval',
       timeColumn: 'metric_timestamp',
       valueColumns: ['count', 'interval_count'],
-      seriesColumns: ['environment', 'application', 'metric_name'],
+      seriesColumns: [],
       filters: [{ column: 'environment', op: 'IN', values: ['prod', '$env'] }],
       interval: '1m',
       fill: 'previous',

@@ -1,7 +1,8 @@
-import React, { useId } from 'react';
+import React, { useId, useState } from 'react';
 import { InlineField, MultiCombobox } from '@grafana/ui';
 
 import { AGGREGATIONS, MeasureInfo } from '../../types';
+import { isAggregation } from '../../vocabulary';
 import { multiComboboxWidth, templateVariableOptions, withCurrent } from './options';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -34,8 +35,14 @@ export function describeDefaults(measures: MeasureInfo[] = [], valueColumns: str
     .join(', ');
 }
 
+/** Whether the backend takes this entry: an aggregation it knows, or a dashboard variable. */
+export function isValidAggregation(text: string): boolean {
+  return text.startsWith('$') || isAggregation(text);
+}
+
 export function AggregationEditor({ value, onChange, measures, valueColumns, disabled }: Props) {
   const id = useId();
+  const [invalid, setInvalid] = useState<string | undefined>();
   const defaults = describeDefaults(measures, valueColumns);
   const placeholder = defaults ? `Default: ${defaults}` : 'Default per measure';
   const options = AGGREGATIONS.map((a) => ({
@@ -50,6 +57,8 @@ export function AggregationEditor({ value, onChange, measures, valueColumns, dis
       htmlFor={id}
       disabled={disabled}
       tooltip="How values in each time bin are combined; each chosen aggregation applies to every value column. Empty uses each measure's default."
+      invalid={invalid !== undefined}
+      error={invalid !== undefined && `"${invalid}" is not an aggregation; use one of ${AGGREGATIONS.join(', ')}`}
     >
       <MultiCombobox
         id={id}
@@ -60,7 +69,13 @@ export function AggregationEditor({ value, onChange, measures, valueColumns, dis
         createCustomValue
         options={withCurrent([...options, ...templateVariableOptions()], value)}
         value={value}
-        onChange={(selected) => onChange(selected.map((o) => o.value))}
+        onChange={(selected) => {
+          const bad = selected.find((o) => !isValidAggregation(o.value));
+          setInvalid(bad?.value);
+          if (!bad) {
+            onChange(selected.map((o) => o.value));
+          }
+        }}
       />
     </InlineField>
   );

@@ -2,7 +2,7 @@ import React from 'react';
 import { Alert, InlineFieldRow, Stack } from '@grafana/ui';
 
 import { DataSource } from '../../datasource';
-import { defaultTimeColumn, getColumns, getMeasures, partitionKeyColumns } from '../../resources';
+import { defaultTimeColumn, getColumns, getMeasures } from '../../resources';
 import { CassandraQuery } from '../../types';
 import { AggregationEditor } from './AggregationEditor';
 import { isEpochType } from './bucketFormat';
@@ -53,8 +53,10 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
     );
   };
 
-  // A new table brings its own defaults: the first timestamp clustering column as time and the
-  // partition key as series; value columns and filters the new table also has are kept.
+  // A new table brings its own defaults: the first timestamp clustering column as time; value
+  // columns and filters the new table also has are kept. Series are left to the backend's rule (an
+  // empty list: the partition key columns not fixed to one value by =, bucket column aside), so
+  // that the editor and the backend agree on them.
   const onTableChange = async (next: string) => {
     const noShape = {
       timeUnit: undefined,
@@ -74,7 +76,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
         keyspace,
         table: next,
         timeColumn: defaultTimeColumn(cols),
-        seriesColumns: partitionKeyColumns(cols).map((c) => c.name),
+        seriesColumns: [],
         valueColumns: (query.valueColumns ?? []).filter((v) => v.startsWith('$') || meas.some((m) => m.name === v)),
         filters: (query.filters ?? []).filter((f) => cols.some((c) => c.name === f.column)),
       });

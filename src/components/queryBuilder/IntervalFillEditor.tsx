@@ -1,24 +1,31 @@
 import React, { useId, useState } from 'react';
 import { Combobox, InlineField, RadioButtonGroup } from '@grafana/ui';
 
-import { FillMode } from '../../types';
+import { parseInterval } from '../../duration';
+import { FILL_MODES, FillMode } from '../../types';
+import { fillModeOf } from '../../vocabulary';
 import { BlurInput } from './BlurInput';
 import { withCurrent } from './options';
 
 const INTERVALS = ['auto', '1s', '5s', '10s', '30s', '1m', '5m', '10m', '15m', '30m', '1h', '6h', '12h', '1d'];
-const DURATION = /^\d+(\.\d+)?(ms|s|m|h|d|w)$/;
 const VARIABLE = /^\$/;
 
-const FILLS: Array<{ label: string; value: FillMode; description: string }> = [
-  { label: 'Null', value: 'null', description: 'Empty bins are gaps' },
-  { label: 'Previous', value: 'previous', description: 'Empty bins repeat the last value' },
-  { label: 'Zero', value: 'zero', description: 'Empty bins are 0' },
-  { label: 'Value', value: 'value', description: 'Empty bins get a fixed value' },
-  { label: 'None', value: 'none', description: 'Empty bins are left out' },
-];
+const FILL_TEXT: Record<FillMode, { label: string; description: string }> = {
+  null: { label: 'Null', description: 'Empty bins are gaps' },
+  previous: { label: 'Previous', description: 'Empty bins repeat the last value' },
+  zero: { label: 'Zero', description: 'Empty bins are 0' },
+  value: { label: 'Value', description: 'Empty bins get a fixed value' },
+  none: { label: 'None', description: 'Empty bins are left out' },
+};
+// The backend's fill modes, in its order.
+const FILLS = FILL_MODES.map((value) => ({ value, ...FILL_TEXT[value] }));
 
+/**
+ * Whether the backend takes this interval (the grammar of duration.ts: auto, 30s, 1h30m, 1.5h, 1d,
+ * 1w; at least 1ms), or it is a dashboard variable, which is replaced before the query is sent.
+ */
 export function isValidInterval(value: string): boolean {
-  return value === 'auto' || DURATION.test(value) || VARIABLE.test(value);
+  return VARIABLE.test(value) || parseInterval(value).error === undefined;
 }
 
 export interface IntervalFillValue {
@@ -75,7 +82,7 @@ export function IntervalFillEditor({ interval, fill, fillValue, onChange, disabl
         <RadioButtonGroup
           size="sm"
           options={FILLS}
-          value={fill ?? 'null'}
+          value={fillModeOf(fill)}
           onChange={(f) => onChange(f === 'value' ? { fill: f, fillValue: fillValue ?? 0 } : { fill: f })}
         />
       </InlineField>

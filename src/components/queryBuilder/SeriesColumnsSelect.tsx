@@ -6,6 +6,10 @@ import { ColumnInfo } from '../../types';
 import { multiComboboxWidth, templateVariableOptions, withCurrent } from './options';
 import { kindLabel } from './TimeColumnSelect';
 
+// What an empty list means: the backend's default series columns (defaultSeriesColumns in
+// pkg/query), the partition key columns not fixed to one value.
+const DEFAULT_SERIES = 'Default: partition key not fixed by =';
+
 interface Props {
   columns: ColumnInfo[];
   timeColumn?: string;
@@ -24,14 +28,14 @@ export function SeriesColumnsSelect({ columns, timeColumn, loading, value, onCha
       label="Series by"
       labelWidth={14}
       htmlFor={id}
-      tooltip="Columns whose values split the data into series; they become the series labels"
+      tooltip="Columns whose values split the data into series; they become the series labels. Empty: the partition key columns that the filters do not fix to one value with ="
     >
       <MultiCombobox
         id={id}
         width="auto"
-        minWidth={multiComboboxWidth(value, 'One series')}
+        minWidth={multiComboboxWidth(value, DEFAULT_SERIES)}
         maxWidth={80}
-        placeholder="One series"
+        placeholder={DEFAULT_SERIES}
         loading={loading}
         createCustomValue
         options={withCurrent([...options, ...templateVariableOptions()], value)}

@@ -1,4 +1,5 @@
 import { BucketGranularity, ColumnInfo } from '../../types';
+import { isBucketType, isEpochType, needsBucketFormat } from '../../vocabulary';
 
 /** A bucket format and granularity guessed from a bucket column's values. */
 export interface BucketSuggestion {
@@ -43,20 +44,15 @@ function isMonday(v: string): boolean {
   return d.getUTCDay() === 1;
 }
 
-const BUCKET_TYPES = ['date', 'timestamp', 'text', 'varchar', 'ascii', 'int', 'bigint', 'varint'];
-const EPOCH_TYPES = ['int', 'bigint', 'varint'];
-
-/** Partition key columns that can hold a time bucket. */
+/** Partition key columns that can hold a time bucket (the backend's classifier). */
 export function bucketCandidates(columns: ColumnInfo[]): ColumnInfo[] {
-  return columns.filter((c) => c.kind === 'partition_key' && BUCKET_TYPES.includes(c.type.toLowerCase()));
+  return columns.filter((c) => c.kind === 'partition_key' && isBucketType(c.type));
 }
 
 /** Whether a bucket column of this type needs a format (text and int columns do). */
 export function needsFormat(type?: string): boolean {
-  return Boolean(type) && !['date', 'timestamp'].includes(type!.toLowerCase());
+  return needsBucketFormat(type);
 }
 
-/** Whether a column can hold epoch time in some unit. */
-export function isEpochType(type?: string): boolean {
-  return Boolean(type) && EPOCH_TYPES.includes(type!.toLowerCase());
-}
+// Whether a column can hold epoch time in some unit: the backend's classifier.
+export { isEpochType };

@@ -38,6 +38,17 @@ per=$((total / ${#targets[@]}))
 
 bin_dir=$(mktemp -d)
 trap 'rm -rf "$bin_dir"' EXIT
+# A run in progress is stopped with the script (timeout passes the signal on to the binary).
+fuzz_pid=""
+on_signal() {
+  if [ -n "$fuzz_pid" ]; then
+    kill -s "$1" "$fuzz_pid" 2>/dev/null || true
+    wait "$fuzz_pid" 2>/dev/null || true
+  fi
+  exit "$2"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
 bin_of() { echo "$bin_dir/$(echo "${1#github.com/metricsserver/cassandra-datasource/}" | tr / _).test"; }
 
 # One fuzz-instrumented test binary per package (-fuzz makes go test -c instrument it; the
@@ -66,9 +77,12 @@ deadline_race() {
 # Exit status 124: the hang guard stopped it.
 fuzz_one() {
   local rc=0
-  (cd "$2" && timeout -s INT -k 10 $((per + hang_guard)) "$(bin_of "$1")" \
+  (cd "$2" && exec timeout -s INT -k 10 $((per + hang_guard)) "$(bin_of "$1")" \
     -test.run='^$' -test.fuzz="^$3\$" -test.fuzztime="${per}s" -test.parallel=1 \
-    -test.fuzzcachedir="$fuzz_cache/$1" -test.paniconexit0) >"$4" 2>&1 || rc=$?
+    -test.fuzzcachedir="$fuzz_cache/$1" -test.paniconexit0) >"$4" 2>&1 &
+  fuzz_pid=$!
+  wait "$fuzz_pid" || rc=$?
+  fuzz_pid=""
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     echo "fuzz.sh: $3 had not stopped ${hang_guard}s after its ${per}s fuzz time: stopped as hung" >>"$4"
     return 124

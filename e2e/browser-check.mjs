@@ -662,15 +662,16 @@ async function checks(context, page, pageUrl, results) {
     const result = await readJson(page, 'query-result');
     assert(!result.error, `query error: ${result.error}`);
     assertEqual(result.state, 'Done', 'query state');
-    assertEqual(result.frames.length, 1, 'frames (one series: prod/checkout/http.requests)');
-    const frame = result.frames[0];
+    // One series (prod/checkout/http.requests), a timeseries-multi frame per measure.
     assertEqual(
-      frame.fields.map((f) => f.name),
-      ['time', ...VALUE_COLUMNS],
-      'frame fields'
+      result.frames.map((f) => f.fields.map((x) => x.name)),
+      VALUE_COLUMNS.map((c) => ['time', c]),
+      'frames and their fields'
     );
-    for (const f of frame.fields) {
-      assert(f.nonNull > 0, `field ${f.name} has no values: ${JSON.stringify(frame)}`);
+    for (const frame of result.frames) {
+      for (const f of frame.fields) {
+        assert(f.nonNull > 0, `field ${f.name} has no values: ${JSON.stringify(frame)}`);
+      }
     }
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.getByTestId('query-editor').screenshot({ path: path.join(outputDir, 'query-editor.png') });
@@ -689,26 +690,29 @@ async function checks(context, page, pageUrl, results) {
     assertEqual(answer.status, 200, 'HTTP status');
     const a = answer.body.results?.A;
     assert(a && !a.error, `result A: ${JSON.stringify(a)?.slice(0, 500)}`);
-    assert(a.frames?.length === 1, `want one frame, got ${a.frames?.length}`);
-    const [frame] = a.frames;
-    const names = frame.schema.fields.map((f) => f.name);
-    assertEqual(names, ['time', ...VALUE_COLUMNS], 'field names');
-    // Every partition key column is fixed by =: one series, which they do not label (the backend's
-    // default series columns leave them out).
-    const labels = frame.schema.fields[1].labels ?? {};
-    for (const key of ['environment', 'application', 'metric_name']) {
-      assert(!(key in labels), `series labels ${JSON.stringify(labels)} name ${key}, which the filters fix`);
-    }
-    const [times, ...columns] = frame.data.values;
-    assert(times.length >= 20, `want at least 20 one- or two-minute bins in the last hour, got ${times.length}`);
-    for (const [i, values] of columns.entries()) {
-      const nonNull = values.filter((v) => v !== null).length;
-      assert(nonNull >= times.length / 2, `${names[i + 1]}: only ${nonNull} of ${times.length} bins have data`);
-    }
-    assert(
-      frame.schema.meta.executedQueryString.includes('"raw_timer_with_interval"'),
-      `executed CQL: ${frame.schema.meta.executedQueryString}`
+    // One series, a timeseries-multi frame per measure (the dataplane contract).
+    assertEqual(
+      a.frames?.map((f) => f.schema.fields.map((x) => x.name)),
+      VALUE_COLUMNS.map((c) => ['time', c]),
+      'frames and their field names'
     );
+    for (const frame of a.frames) {
+      assertEqual(frame.schema.meta.type, 'timeseries-multi', 'frame type');
+      // Every partition key column is fixed by =: one series, which they do not label (the
+      // backend's default series columns leave them out); the label names the measure.
+      const name = frame.schema.fields[1].name;
+      const labels = frame.schema.fields[1].labels ?? {};
+      for (const key of ['environment', 'application', 'metric_name']) {
+        assert(!(key in labels), `series labels ${JSON.stringify(labels)} name ${key}, which the filters fix`);
+      }
+      assertEqual(labels.measure, name, 'the measure label');
+      const [times, values] = frame.data.values;
+      assert(times.length >= 20, `want at least 20 one- or two-minute bins in the last hour, got ${times.length}`);
+      const nonNull = values.filter((v) => v !== null).length;
+      assert(nonNull >= times.length / 2, `${name}: only ${nonNull} of ${times.length} bins have data`);
+    }
+    const meta = a.frames[0].schema.meta;
+    assert(meta.executedQueryString.includes('"raw_timer_with_interval"'), `executed CQL: ${meta.executedQueryString}`);
   });
 
   await check("the builder's CQL preview is the backend's CQL", async () => {

@@ -45,7 +45,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		if errors.As(err, &qe) {
 			msg = qe.Msg
 		}
-		return backend.DataResponse{Frames: withMeta(nil, "-- no statement: "+msg, []string{upperFirst(msg) + "."}, false)}, nil
+		return backend.DataResponse{Frames: withMeta(noDataFrames(r.q), "-- no statement: "+msg, []string{upperFirst(msg) + "."}, true)}, nil
 	}
 	if err != nil {
 		return backend.DataResponse{}, err
@@ -257,7 +257,7 @@ func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed s
 	}
 	sortResults(results)
 	notices = append(notices, fmt.Sprintf("Latest value per series, %d rows read.", rows))
-	frames := seriesFrames(results, instantMeasures(shape.measures), r.q.Alias)
+	frames := instantFrames(results, instantMeasures(shape.measures), r.q.Alias)
 	return backend.DataResponse{Frames: withMeta(frames, executed, notices, len(frames) > 0)}, nil
 }
 

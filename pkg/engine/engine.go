@@ -151,9 +151,6 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 	if err != nil {
 		return errorResponse(err)
 	}
-	if q.Hide {
-		return backend.DataResponse{}
-	}
 	if q.IsEmpty() {
 		return backend.DataResponse{}
 	}

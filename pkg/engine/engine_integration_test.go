@@ -91,12 +91,13 @@ func TestBuilderSeedTableMatchesReference(t *testing.T) {
 	if res.Error != nil {
 		t.Fatalf("query failed: %v", res.Error)
 	}
-	if len(res.Frames) != len(fixtureMetrics) {
-		t.Fatalf("got %d frames, want one per metric (%d)", len(res.Frames), len(fixtureMetrics))
+	frames := joinSeries(res.Frames) // a frame per series and measure
+	if len(frames) != len(fixtureMetrics) {
+		t.Fatalf("got %d series, want one per metric (%d)", len(frames), len(fixtureMetrics))
 	}
 	for i, m := range fixtureMetrics {
-		f := res.Frames[i]
-		if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesWide || !strings.Contains(f.Meta.ExecutedQueryString, `"metric_timestamp" >= ?`) {
+		f := frames[i]
+		if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesMulti || !strings.Contains(f.Meta.ExecutedQueryString, `"metric_timestamp" >= ?`) {
 			t.Errorf("frame %d meta = %+v", i, f.Meta)
 		}
 		if f.Rows() > 500 {
@@ -265,7 +266,7 @@ func TestDataplaneShapes(t *testing.T) {
 		numValues int
 	}{
 		{"one value per series is multi", seedBuilder(map[string]any{"valueColumns": []string{"p99"}}), data.FrameTypeTimeSeriesMulti, 1},
-		{"several values per series is wide", seedBuilder(map[string]any{"aggregations": []string{"avg", "p95"}}), data.FrameTypeTimeSeriesWide, 4},
+		{"several values per series is multi too", seedBuilder(map[string]any{"aggregations": []string{"avg", "p95"}}), data.FrameTypeTimeSeriesMulti, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := run(t, e, dataQuery("A", tt.q, fixtureStart, fixtureEnd, 200))
@@ -320,7 +321,7 @@ func TestTableTruncatesAtMaxRows(t *testing.T) {
 func TestBuilderFallsBackToDefaultKeyspace(t *testing.T) {
 	q := seedBuilder(map[string]any{"keyspace": ""})
 	res := run(t, New(fixtureClient(t), Options{DefaultKeyspace: fixtureKeyspace}), dataQuery("A", q, fixtureStart, fixtureEnd, 100))
-	if res.Error != nil || len(res.Frames) != len(fixtureMetrics) {
+	if res.Error != nil || len(joinSeries(res.Frames)) != len(fixtureMetrics) {
 		t.Fatalf("with a default keyspace: error %v, %d frames", res.Error, len(res.Frames))
 	}
 	res = run(t, New(fixtureClient(t), Options{}), dataQuery("A", q, fixtureStart, fixtureEnd, 100))
@@ -449,7 +450,7 @@ func TestFiltersOnOneColumnIntersectOnCassandra(t *testing.T) {
 		t.Fatalf("query failed: %v", res.Error)
 	}
 	// One partition is read (the other metrics fall away), and it has data.
-	if len(res.Frames) != 1 || res.Frames[0].Rows() == 0 || strings.Contains(res.Frames[0].Meta.ExecutedQueryString, "more statements") {
+	if len(joinSeries(res.Frames)) != 1 || res.Frames[0].Rows() == 0 || strings.Contains(res.Frames[0].Meta.ExecutedQueryString, "more statements") {
 		t.Fatalf("want one series from one statement: %v %s", res.Frames, res.Frames[0].Meta.ExecutedQueryString)
 	}
 

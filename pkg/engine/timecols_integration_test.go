@@ -105,7 +105,7 @@ func engineBins(t *testing.T, res backend.DataResponse) map[string]map[time.Time
 		t.Fatalf("query failed: %v", res.Error)
 	}
 	out := map[string]map[time.Time]refPoint{}
-	for _, f := range res.Frames {
+	for _, f := range joinSeries(res.Frames) { // a frame per series and aggregation
 		if len(f.Fields) != 4 {
 			t.Fatalf("frame %q has %d fields, want time, sum, count, max", f.Name, len(f.Fields))
 		}

@@ -71,8 +71,8 @@ func TestQueryRouteAnswersLikeTheEngine(t *testing.T) {
 	if err := json.Unmarshal(r.body, &res); err != nil {
 		t.Fatal(err)
 	}
-	if a := res.Results["A"]; a.Error != "" || len(a.Frames) != 2 {
-		t.Fatalf("A: want two series frames, got %d frames, error %q", len(a.Frames), a.Error)
+	if a := res.Results["A"]; a.Error != "" || len(a.Frames) != 4 {
+		t.Fatalf("A: want four series frames (2 applications x 2 measures), got %d frames, error %q", len(a.Frames), a.Error)
 	}
 	if b := res.Results["B"]; b.Error != "" || len(b.Frames) != 1 {
 		t.Fatalf("B: %+v", b)

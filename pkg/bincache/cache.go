@@ -7,6 +7,7 @@ package bincache
 import (
 	"container/list"
 	"crypto/sha256"
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 
@@ -47,12 +48,8 @@ type Key [sha256.Size]byte
 func NewKey(parts ...string) Key {
 	h := sha256.New()
 	for _, p := range parts {
-		var n [8]byte
-		l := len(p)
-		for i := range n {
-			n[i] = byte(l >> (8 * i))
-		}
-		h.Write(n[:]) // length-prefixed, so ("ab", "c") and ("a", "bc") differ
+		// Length-prefixed (8 bytes, little-endian), so ("ab", "c") and ("a", "bc") differ.
+		_ = binary.Write(h, binary.LittleEndian, int64(len(p))) // a hash never fails to write
 		h.Write([]byte(p))
 	}
 	var k Key

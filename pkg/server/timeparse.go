@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
 )
 
 // isoLayouts are the timestamp forms the data route accepts; times without a zone are UTC,
@@ -31,9 +33,9 @@ func parseISO(s string) (time.Time, error) {
 }
 
 // parseRangeTime reads one end of a query's time range as Grafana's API takes it: epoch
-// milliseconds (a number or a string of digits), an ISO time, or a relative time such as
-// "now", "now-6h", "now-7d/d". end says whether it is the range's end, which matters for
-// rounding: "now/d" as the end is the end of today.
+// milliseconds (a number or a string of digits), an ISO time (parseISO), or a relative time
+// such as "now", "now-6h", "now-7d/d" (parseRelative). end says whether it is the range's end,
+// which matters for rounding: "now/d" as the end is the end of today.
 func parseRangeTime(raw json.RawMessage, now time.Time, end bool) (time.Time, error) {
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err == nil && n != "" {
@@ -64,108 +66,26 @@ func parseTimeString(s string, now time.Time, end bool) (time.Time, error) {
 	return parseISO(s)
 }
 
-// parseRelative handles now, now±N<unit>... and a final /<unit> rounding, units ms s m h d w
-// M y as in Grafana.
-func parseRelative(s string, now time.Time, end bool) (time.Time, error) {
-	bad := fmt.Errorf("%q is not a relative time such as now, now-6h or now-1d/d", s)
-	rest := s[len("now"):]
-	t := now
-	for rest != "" && rest[0] != '/' {
-		sign := 1
-		switch rest[0] {
-		case '-':
-			sign = -1
-		case '+':
-		default:
-			return time.Time{}, bad
+// parseRelative reads a relative time with the plugin SDK's gtime (Grafana's date math, as its
+// time picker writes it): "now" followed by any sequence of +N<unit>, -N<unit> (N defaults to 1)
+// and /<unit> (rounding down), units y (years), Q (quarters), M (months), w (weeks), d (days),
+// h, m, s; in UTC, weeks starting on Monday. As the end of a range a rounding goes to the last
+// millisecond of its unit ("now/d": 23:59:59.999 today).
+func parseRelative(s string, now time.Time, end bool) (t time.Time, err error) {
+	bad := fmt.Errorf("%q is not a relative time such as now, now-6h or now-1d/d (units y Q M w d h m s)", s)
+	defer func() {
+		if recover() != nil { // the date math parser's own guard against a unit it does not know
+			t, err = time.Time{}, bad
 		}
-		rest = rest[1:]
-		i := 0
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			i++
-		}
-		n := 1
-		if i > 0 {
-			v, err := strconv.Atoi(rest[:i])
-			if err != nil {
-				return time.Time{}, bad
-			}
-			n = v
-		}
-		rest = rest[i:]
-		unit, width := relUnit(rest)
-		if width == 0 {
-			return time.Time{}, bad
-		}
-		rest = rest[width:]
-		t = addUnit(t, unit, sign*n)
+	}()
+	tr := gtime.TimeRange{From: s, To: s, Now: now.UTC()}
+	if end {
+		t, err = tr.ParseTo(gtime.WithLocation(time.UTC))
+	} else {
+		t, err = tr.ParseFrom(gtime.WithLocation(time.UTC))
 	}
-	if rest != "" {
-		unit, width := relUnit(rest[1:])
-		if width == 0 || width != len(rest)-1 {
-			return time.Time{}, bad
-		}
-		t = startOf(t, unit)
-		if end {
-			t = addUnit(t, unit, 1).Add(-time.Millisecond)
-		}
+	if err != nil {
+		return time.Time{}, bad
 	}
-	return t, nil
-}
-
-func relUnit(s string) (string, int) {
-	if strings.HasPrefix(s, "ms") {
-		return "ms", 2
-	}
-	if s != "" && strings.ContainsRune("smhdwMy", rune(s[0])) {
-		return s[:1], 1
-	}
-	return "", 0
-}
-
-func addUnit(t time.Time, unit string, n int) time.Time {
-	switch unit {
-	case "ms":
-		return t.Add(time.Duration(n) * time.Millisecond)
-	case "s":
-		return t.Add(time.Duration(n) * time.Second)
-	case "m":
-		return t.Add(time.Duration(n) * time.Minute)
-	case "h":
-		return t.Add(time.Duration(n) * time.Hour)
-	case "d":
-		return t.AddDate(0, 0, n)
-	case "w":
-		return t.AddDate(0, 0, 7*n)
-	case "M":
-		return t.AddDate(0, n, 0)
-	case "y":
-		return t.AddDate(n, 0, 0)
-	}
-	return t
-}
-
-// startOf rounds down to the start of the unit, in UTC (weeks start on Monday, as ISO weeks).
-func startOf(t time.Time, unit string) time.Time {
-	y, mo, d := t.Date()
-	switch unit {
-	case "ms":
-		return t.Truncate(time.Millisecond)
-	case "s":
-		return t.Truncate(time.Second)
-	case "m":
-		return t.Truncate(time.Minute)
-	case "h":
-		return t.Truncate(time.Hour)
-	case "d":
-		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
-	case "w":
-		wd := (int(t.Weekday()) + 6) % 7
-		return time.Date(y, mo, d-wd, 0, 0, 0, 0, time.UTC)
-	case "M":
-		return time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC)
-	case "y":
-		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return t
+	return t.UTC(), nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -137,7 +139,7 @@ func (e *Engine) QueryData(ctx context.Context, req *backend.QueryDataRequest) *
 	return resp
 }
 
-// Run answers one query.
+// Run answers one query of a Grafana request: its JSON parsed, then as RunQuery.
 func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.DataResponse) {
 	ctx, span := startQuerySpan(ctx, dq)
 	defer func() { endQuerySpan(span, res) }() // after the recover below, so it sees its error
@@ -154,14 +156,53 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 	if q.IsEmpty() {
 		return backend.DataResponse{}
 	}
+	r := request{q: q, from: dq.TimeRange.From.UTC(), to: dq.TimeRange.To.UTC(), interval: dq.Interval, maxDataPoints: dq.MaxDataPoints, refID: dq.RefID}
+	out, err := e.run(ctx, span, r)
+	if err != nil {
+		return errorResponse(err)
+	}
+	return out
+}
+
+// Request is one query as Go values, for callers that build queries in Go (metrics-server's
+// seed routes): no JSON between them and the engine. Query is as query.Parse returns it.
+type Request struct {
+	Query         *query.Query
+	From, To      time.Time
+	Interval      time.Duration
+	MaxDataPoints int64
+}
+
+// RunQuery answers one query: its frames (with their notices), or an error that pkg/errs maps
+// to the status and source Run would give it.
+func (e *Engine) RunQuery(ctx context.Context, req Request) (frames data.Frames, err error) {
+	ctx, span := startQuerySpan(ctx, backend.DataQuery{RefID: req.Query.RefID})
+	defer func() { endQuerySpan(span, backend.DataResponse{Frames: frames, Error: err}) }()
+	defer func() {
+		if p := recover(); p != nil {
+			frames, err = nil, fmt.Errorf("internal error while running the query: %v", p)
+		}
+	}()
+	q := *req.Query // the caller's query is left as it was (the default keyspace is set below)
+	r := request{q: &q, from: req.From.UTC(), to: req.To.UTC(), interval: req.Interval, maxDataPoints: req.MaxDataPoints, refID: q.RefID}
+	out, err := e.run(ctx, span, r)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return out.Frames, nil
+}
+
+// run checks a parsed query and runs it within the query timeout.
+func (e *Engine) run(ctx context.Context, span trace.Span, r request) (backend.DataResponse, error) {
+	q := r.q
 	if q.QueryType == query.QueryTypeBuilder && q.Keyspace == "" {
 		q.Keyspace = e.opts.DefaultKeyspace
 	}
 	if err := q.Validate(); err != nil {
-		return errorResponse(err)
+		return backend.DataResponse{}, err
 	}
 	if err := e.checkKeyspace(q); err != nil {
-		return errorResponse(err)
+		return backend.DataResponse{}, err
 	}
 	describeQuerySpan(span, q)
 	if e.opts.QueryTimeout > 0 {
@@ -169,18 +210,10 @@ func (e *Engine) Run(ctx context.Context, dq backend.DataQuery) (res backend.Dat
 		ctx, cancel = context.WithTimeout(ctx, e.opts.QueryTimeout)
 		defer cancel()
 	}
-	r := request{q: q, from: dq.TimeRange.From.UTC(), to: dq.TimeRange.To.UTC(), interval: dq.Interval, maxDataPoints: dq.MaxDataPoints, refID: dq.RefID}
-	var out backend.DataResponse
-	switch q.QueryType {
-	case query.QueryTypeCQL:
-		out, err = e.runCQL(ctx, r)
-	default:
-		out, err = e.runBuilder(ctx, r)
+	if q.QueryType == query.QueryTypeCQL {
+		return e.runCQL(ctx, r)
 	}
-	if err != nil {
-		return errorResponse(err)
-	}
-	return out
+	return e.runBuilder(ctx, r)
 }
 
 type request struct {
@@ -192,16 +225,19 @@ type request struct {
 }
 
 // errorResponse is one query's failed answer: status and error source from the one mapping
-// (pkg/errs), after giving the engine's own errors their kind.
-func errorResponse(err error) backend.DataResponse {
+// (pkg/errs).
+func errorResponse(err error) backend.DataResponse { return errs.Response(classify(err)) }
+
+// classify gives the engine's own errors their kind for pkg/errs.
+func classify(err error) error {
 	var ce *cassandra.Error
 	switch {
 	case errors.Is(err, errMemoryBusy):
-		err = errs.Wrap(errs.Busy, err)
+		return errs.Wrap(errs.Busy, err)
 	case (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && !errors.As(err, &ce):
-		err = fmt.Errorf("the query was canceled or timed out: %w", err)
+		return fmt.Errorf("the query was canceled or timed out: %w", err)
 	}
-	return errs.Response(err)
+	return err
 }
 
 // userError is a problem with the query that only shows once data arrives (e.g. a raw CQL

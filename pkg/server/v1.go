@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -376,15 +375,7 @@ func (s *Server) metricData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	base := query.Query{
-		RefID: "A", QueryType: query.QueryTypeBuilder, Keyspace: t.Keyspace, Table: t.Name,
-		TimeColumn: seed.ColTimestamp, ValueColumns: p.columns,
-		Filters: []query.Filter{
-			{Column: seed.ColEnvironment, Op: query.OpEq, Values: []string{env}},
-			{Column: seed.ColApplication, Op: query.OpEq, Values: []string{app}},
-			{Column: seed.ColMetricName, Op: query.OpEq, Values: []string{metric}},
-		},
-	}
+	base := seedQuery(t, env, app, metric, p)
 	// Like the seed: at most size rows in the window come back as they are; more are
 	// resampled. Reading size+1 rows tells which, and costs at most one extra page.
 	rows, status, err := s.rawRows(r, c, t, base, p)
@@ -422,24 +413,53 @@ func SeedWidth(from, to time.Time, size int) time.Duration {
 	return max(w, time.Second)
 }
 
-// runOne runs one builder query through the engine and returns its answer, or the error
-// with the HTTP status it maps to.
+// seedQuery is the data route's query of one metric's partition, the requested measures with
+// their default aggregations; tableQuery and binnedQuery complete it.
+func seedQuery(t *schema.Table, env, app, metric string, p dataParams) query.Query {
+	return query.Query{
+		RefID: "A", QueryType: query.QueryTypeBuilder, Keyspace: t.Keyspace, Table: t.Name,
+		TimeColumn: seed.ColTimestamp, ValueColumns: p.columns,
+		Filters: []query.Filter{
+			{Column: seed.ColEnvironment, Op: query.OpEq, Values: []string{env}},
+			{Column: seed.ColApplication, Op: query.OpEq, Values: []string{app}},
+			{Column: seed.ColMetricName, Op: query.OpEq, Values: []string{metric}},
+		},
+	}
+}
+
+// tableQuery reads at most size+1 rows as stored. Its fields are query.Parse's defaults, so
+// the engine sees what it would from the JSON of the query.
+func tableQuery(base query.Query, p dataParams) query.Query {
+	q := base
+	q.Format = query.FormatTable
+	q.Interval = query.IntervalAuto
+	q.Fill = query.FillNull
+	q.Limit = int64(p.size) + 1
+	return q
+}
+
+// binnedQuery resamples the window in buckets of width, empty ones filled as asked.
+func binnedQuery(base query.Query, p dataParams, width time.Duration) query.Query {
+	q := base
+	q.Format = query.FormatTimeSeries
+	q.Interval = strconv.FormatInt(int64(width/time.Second), 10) + "s"
+	q.Fill = p.fill
+	return q
+}
+
+// runOne runs one builder query through the engine's typed entry and returns its frames, or
+// the error with the HTTP status of the one mapping (pkg/errs).
 func (s *Server) runOne(r *http.Request, e *engine.Engine, q query.Query, p dataParams) (data.Frames, int, error) {
-	raw, err := json.Marshal(q)
+	frames, err := e.RunQuery(r.Context(), engine.Request{Query: &q, From: p.from, To: p.to, MaxDataPoints: int64(p.size)})
+	status := http.StatusOK
 	if err != nil {
-		return nil, http.StatusInternalServerError, fmt.Errorf("encoding the data route's query: %w", err)
+		status = errs.Status(err)
 	}
-	req := &backend.QueryDataRequest{Queries: []backend.DataQuery{{
-		RefID: "A", QueryType: string(query.QueryTypeBuilder), JSON: raw, MaxDataPoints: int64(p.size),
-		TimeRange: backend.TimeRange{From: p.from, To: p.to},
-	}}}
-	resp := e.QueryData(r.Context(), req)
-	s.logQueries(r, resp)
-	dr := resp.Responses["A"]
-	if dr.Error != nil {
-		return nil, errs.ResponseStatus(dr), dr.Error
+	s.logQuery(r, q.RefID, frames, status, err)
+	if err != nil {
+		return nil, status, err
 	}
-	return dr.Frames, http.StatusOK, nil
+	return frames, http.StatusOK, nil
 }
 
 // rawRows reads at most size+1 of the window's rows as they are stored. It returns them as
@@ -447,9 +467,7 @@ func (s *Server) runOne(r *http.Request, e *engine.Engine, q query.Query, p data
 // has a field per requested column: the column itself, or a derived measure (interval_count)
 // computed per row.
 func (s *Server) rawRows(r *http.Request, c *cassandra.Client, t *schema.Table, base query.Query, p dataParams) ([][]any, int, error) {
-	q := base
-	q.Format = query.FormatTable
-	q.Limit = int64(p.size) + 1
+	q := tableQuery(base, p)
 	opts := engine.OptionsFrom(s.settings)
 	opts.MaxRows = max(opts.MaxRows, p.size+1) // size is bounded by MaxSize
 	frames, status, err := s.runOne(r, engine.New(c, opts), q, p)
@@ -497,11 +515,7 @@ func (s *Server) binnedRows(r *http.Request, c *cassandra.Client, base query.Que
 	if err != nil {
 		return nil, http.StatusBadRequest, err
 	}
-	q := base
-	q.Format = query.FormatTimeSeries
-	q.Interval = strconv.FormatInt(int64(width/time.Second), 10) + "s"
-	q.Fill = p.fill
-	frames, status, err := s.runOne(r, s.engine(c), q, p)
+	frames, status, err := s.runOne(r, s.engine(c), binnedQuery(base, p, width), p)
 	if err != nil {
 		return nil, status, err
 	}
@@ -523,34 +537,38 @@ func floorDiv(a, b int64) int64 {
 // logQueries counts the engine's answers and, in debug mode, logs what each query did (bin
 // width, rows read, truncation): the notices, never the query's values.
 func (s *Server) logQueries(r *http.Request, resp *backend.QueryDataResponse) {
-	debug := s.log.Enabled(r.Context(), slog.LevelDebug)
 	for refID, dr := range resp.Responses {
-		s.countResult(dr)
-		if !debug {
-			continue
-		}
-		var notices []string
-		for _, f := range dr.Frames {
-			if f.Meta != nil {
-				for _, n := range f.Meta.Notices {
-					notices = append(notices, n.Text)
-				}
-			}
-		}
-		attrs := []any{"path", r.URL.Path, "refId", refID, "frames", len(dr.Frames), "notices", notices}
+		status := http.StatusOK
 		if dr.Error != nil {
-			attrs = append(attrs, "status", int(dr.Status), "error", dr.Error.Error())
+			status = errs.ResponseStatus(dr)
 		}
-		s.log.DebugContext(r.Context(), "query", attrs...)
+		s.logQuery(r, refID, dr.Frames, status, dr.Error)
 	}
 }
 
-func (s *Server) countResult(dr backend.DataResponse) {
-	status := "ok"
-	if dr.Error != nil {
-		status = strconv.Itoa(errs.ResponseStatus(dr))
+// logQuery counts one answer and, in debug mode, logs it.
+func (s *Server) logQuery(r *http.Request, refID string, frames data.Frames, status int, err error) {
+	label := "ok"
+	if err != nil {
+		label = strconv.Itoa(status)
 	}
-	s.metrics.queryResults.WithLabelValues(status).Inc()
+	s.metrics.queryResults.WithLabelValues(label).Inc()
+	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		return
+	}
+	var notices []string
+	for _, f := range frames {
+		if f.Meta != nil {
+			for _, n := range f.Meta.Notices {
+				notices = append(notices, n.Text)
+			}
+		}
+	}
+	attrs := []any{"path", r.URL.Path, "refId", refID, "frames", len(frames), "notices", notices}
+	if err != nil {
+		attrs = append(attrs, "status", status, "error", err.Error())
+	}
+	s.log.DebugContext(r.Context(), "query", attrs...)
 }
 
 func measureNames(t *schema.Table) []string {

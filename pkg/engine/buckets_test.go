@@ -34,19 +34,24 @@ func TestBucketNoticeCountsStatementsRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			br := &bucketReads{plan: plan, labels: map[string]string{}}
-			br.reading(plan.Statements, false)
+			stmts := plan.Statements
 			if tt.reading != nil {
-				br.reading(tt.reading, tt.fromCache)
+				stmts = tt.reading
 			}
-			for _, b := range tt.ran {
-				br.runs = append(br.runs, &bucketRun{bucket: b, rows: 1})
+			// The statements run in order, one row each; the rest did not run.
+			runs := make([]int64, len(stmts))
+			for i := range runs {
+				runs[i] = -1
+				if i < len(tt.ran) {
+					if stmts[i].Bucket != tt.ran[i] {
+						t.Fatalf("test case: statement %d reads %s, not %s", i, stmts[i].Bucket, tt.ran[i])
+					}
+					runs[i] = 1
+				}
 			}
-			if got := br.notice(4); got != tt.want {
+			if got := bucketNotice(plan, stmts, runs, tt.fromCache, 4); got != tt.want {
 				t.Errorf("notice:\n got %s\nwant %s", got, tt.want)
 			}
 		})
 	}
-	var none *bucketReads
-	none.reading(plan.Statements, true) // a query of a table without buckets: nothing to count
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -45,16 +44,10 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		if errors.As(err, &qe) {
 			msg = qe.Msg
 		}
-		return backend.DataResponse{Frames: withMeta(noDataFrames(r.q), "-- no statement: "+msg, []string{upperFirst(msg) + "."}, true)}, nil
+		return backend.DataResponse{Frames: withMeta(noDataFrames(r.q), "-- no statement: "+msg, notices{{noticeNothing, upperFirst(msg) + "."}}, true)}, nil
 	}
 	if err != nil {
 		return backend.DataResponse{}, err
-	}
-	var reads *bucketReads
-	if plan.BucketColumn != "" {
-		// Each bucket's statement counts its rows, for the notice (see buckets.go).
-		e, reads = e.readingBuckets(plan)
-		defer func() { e.finishBuckets(&res, reads, r.q.Format) }()
 	}
 	stmts := plan.Statements
 	executed := describeStatements(stmts)
@@ -64,8 +57,30 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if plan.Pieces > 0 {
 		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", plan.Pieces, len(stmts))
 	}
+	ns := readNotice(plan, stmts, max(plan.Pieces, 1))
+	// What the scan counted goes into the notices: the buckets read and which were empty, and
+	// for a whole window without a row, one look at the table that may say why (explain.go).
+	account := func(s scanned, err error) (int64, error) {
+		if plan.BucketColumn != "" {
+			ns.add(noticeBuckets, "%s", bucketNotice(plan, stmts, s.runs, rf.partial(), e.opts.MaxConcurrency))
+		}
+		if err == nil && s.rows == 0 && !rf.partial() {
+			if hint := e.explainEmpty(ctx, r.q, plan, t); hint != "" {
+				ns.add(noticeEmpty, "%s", hint)
+			}
+		}
+		return s.rows, err
+	}
 	if r.q.Format == query.FormatTable {
-		return e.table(ctx, stmts, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, readNotice(plan, stmts, 1))
+		// A bucketed table's statements run in parallel: its rows are put in time order.
+		sortBy := ""
+		if plan.BucketColumn != "" {
+			sortBy = plan.TimeColumn
+		}
+		scanTable := func(limit int64, newReader readerFactory) (int64, error) {
+			return account(e.scanAll(ctx, stmts, limit, newReader))
+		}
+		return e.table(scanTable, plan.Limit, tableTime{column: plan.TimeColumn, unit: plan.TimeUnit}, plan.Measures, executed, &ns, sortBy)
 	}
 	shape := seriesShape{
 		timeColumn:   plan.TimeColumn,
@@ -73,28 +88,13 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		seriesColumn: plan.SeriesColumns,
 		measures:     plan.Measures,
 	}
-	notices := readNotice(plan, stmts, max(plan.Pieces, 1))
-	// The bucket notice counts the statements this query runs, not the whole window's plan.
-	reads.reading(stmts, rf.partial())
-	// A whole window without a row: one look at the table may say why (explain.go).
-	var emptyHint string
 	scan := func(newReader readerFactory) (int64, error) {
-		n, err := e.scanAll(ctx, stmts, plan.Limit, newReader)
-		if err == nil && n == 0 && !rf.partial() {
-			emptyHint = e.explainEmpty(ctx, r.q, plan, t)
-		}
-		return n, err
+		return account(e.scanAll(ctx, stmts, plan.Limit, newReader))
 	}
 	if plan.Instant {
-		res, err = e.instant(r, scan, shape, executed, notices)
-	} else {
-		res, err = e.binned(ctx, r, scan, plan.Limit, shape, executed, notices, rf)
+		return e.instant(r, scan, shape, executed, &ns)
 	}
-	if err == nil && emptyHint != "" && len(res.Frames) > 0 && res.Frames[0].Meta != nil {
-		m := res.Frames[0].Meta
-		m.Notices = append(m.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: emptyHint})
-	}
-	return res, err
+	return e.binned(ctx, r, scan, plan.Limit, shape, executed, &ns, rf)
 }
 
 // readerFactory makes a row reader for a result's columns (one per parallel worker).
@@ -112,7 +112,7 @@ type seriesShape struct {
 }
 
 // binned streams every statement's rows into bins: memory grows with series x bins, not rows.
-func (e *Engine) binned(ctx context.Context, r request, scan scanFunc, limit int64, shape seriesShape, executed string, notices []string, rf *refresh) (backend.DataResponse, error) {
+func (e *Engine) binned(ctx context.Context, r request, scan scanFunc, limit int64, shape seriesShape, executed string, ns *notices, rf *refresh) (backend.DataResponse, error) {
 	width, err := binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints)
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
@@ -201,19 +201,19 @@ func (e *Engine) binned(ctx context.Context, r request, scan scanFunc, limit int
 		return backend.DataResponse{}, err
 	}
 	if rf != nil {
-		notices = append(notices, rf.notice(width, merged.NumBins(), rows))
+		ns.add(noticeBins, "%s", rf.notice(width, merged.NumBins(), rows))
 	} else {
-		notices = append(notices, fmt.Sprintf("Bin width %s (%d bins), %d rows read.", formatWidth(width), merged.NumBins(), rows))
+		ns.add(noticeBins, "Bin width %s (%d bins), %d rows read.", formatWidth(width), merged.NumBins(), rows)
 	}
 	if limit > 0 && rows >= limit {
-		notices = append(notices, fmt.Sprintf("Stopped at the row limit of %d: later rows are not in the bins.", limit))
+		ns.add(noticeTruncated, "Stopped at the row limit of %d: later rows are not in the bins.", limit)
 	}
 	frames := seriesFrames(merged.Results(), shape.measures, r.q.Alias)
-	return backend.DataResponse{Frames: withMeta(frames, executed, notices, len(frames) > 0)}, nil
+	return backend.DataResponse{Frames: withMeta(frames, executed, *ns, len(frames) > 0)}, nil
 }
 
 // instant keeps the latest row per series: the value a stat panel or an alert rule wants.
-func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed string, notices []string) (backend.DataResponse, error) {
+func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed string, ns *notices) (backend.DataResponse, error) {
 	type latest struct {
 		key    string
 		labels map[string]string
@@ -256,9 +256,9 @@ func (e *Engine) instant(r request, scan scanFunc, shape seriesShape, executed s
 		results = append(results, res)
 	}
 	sortResults(results)
-	notices = append(notices, fmt.Sprintf("Latest value per series, %d rows read.", rows))
+	ns.add(noticeLatest, "Latest value per series, %d rows read.", rows)
 	frames := instantFrames(results, instantMeasures(shape.measures), r.q.Alias)
-	return backend.DataResponse{Frames: withMeta(frames, executed, notices, len(frames) > 0)}, nil
+	return backend.DataResponse{Frames: withMeta(frames, executed, *ns, len(frames) > 0)}, nil
 }
 
 func instantMeasures(ms []query.Measure) []query.Measure {
@@ -286,7 +286,7 @@ func formatWidth(d time.Duration) string {
 
 // readNotice says how the query's partitions were read, from the statements that ran (after
 // the bin cache and the wide split took their part). A bucketed query has its own notice.
-func readNotice(plan *query.Plan, stmts []query.Statement, pieces int) []string {
+func readNotice(plan *query.Plan, stmts []query.Statement, pieces int) notices {
 	if plan.BucketColumn != "" || plan.Partitions < 2 || len(stmts) < 2 {
 		return nil
 	}
@@ -302,5 +302,5 @@ func readNotice(plan *query.Plan, stmts []query.Statement, pieces int) []string 
 	default:
 		text = fmt.Sprintf("Read %d partitions with %d statements (one per partition and time range), in parallel.", plan.Partitions, len(stmts))
 	}
-	return []string{text}
+	return notices{{noticeRead, text}}
 }

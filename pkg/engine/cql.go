@@ -26,7 +26,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 	}
 	stmts := []query.Statement{{CQL: stmt}}
 	if r.q.Format == query.FormatTable {
-		return e.table(ctx, stmts, 0, tableTime{column: r.q.TimeColumn, unit: r.q.TimeUnit}, nil, stmt, nil)
+		return e.table(e.scanStatements(ctx, stmts), 0, tableTime{column: r.q.TimeColumn, unit: r.q.TimeUnit}, nil, stmt, &notices{}, "")
 	}
 
 	// A refresh runs the same SELECT over only the parts of the window the bin cache lacks.
@@ -96,7 +96,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		}
 	}()
 	if r.q.Binning {
-		return e.binned(ctx, r, scan, 0, shape, executed, nil, rf)
+		return e.binned(ctx, r, scan, 0, shape, executed, &notices{}, rf)
 	}
 	return e.unbinned(r, scan, shape, stmt)
 }
@@ -188,9 +188,9 @@ func (e *Engine) unbinned(r request, scan scanFunc, shape seriesShape, executed 
 		results = append(results, res)
 	}
 	sortResults(results)
-	var notices []string
+	var ns notices
 	if truncated {
-		notices = append(notices, fmt.Sprintf("Truncated to the first %d points (the data source's max rows): turn on binning or narrow the query.", maxRows))
+		ns.add(noticeTruncated, "Truncated to the first %d points (the data source's max rows): turn on binning or narrow the query.", maxRows)
 	}
 	single := make([]query.Measure, len(shape.measures))
 	for i, m := range shape.measures {
@@ -198,5 +198,5 @@ func (e *Engine) unbinned(r request, scan scanFunc, shape seriesShape, executed 
 		single[i] = m
 	}
 	frames := seriesFrames(results, single, r.q.Alias)
-	return backend.DataResponse{Frames: withMeta(frames, executed, notices, len(frames) > 0)}, nil
+	return backend.DataResponse{Frames: withMeta(frames, executed, ns, len(frames) > 0)}, nil
 }

@@ -290,18 +290,11 @@ func expandAlias(alias string, labels map[string]string, measure, agg string) st
 
 // withMeta puts the executed CQL and the notices on the first frame, or on an empty frame
 // when there is no data so the query inspector still shows them.
-func withMeta(frames data.Frames, executed string, notices []string, hasData bool) data.Frames {
+func withMeta(frames data.Frames, executed string, notes notices, hasData bool) data.Frames {
 	if !hasData || len(frames) == 0 {
 		frames = data.Frames{data.NewFrame("")}
 	}
-	var ns []data.Notice
-	for _, n := range notices {
-		sev := data.NoticeSeverityInfo
-		if strings.HasPrefix(n, "Stopped") || strings.HasPrefix(n, "Truncated") {
-			sev = data.NoticeSeverityWarning
-		}
-		ns = append(ns, data.Notice{Severity: sev, Text: n})
-	}
+	ns := notes.frame()
 	for i, f := range frames {
 		if f.Meta == nil {
 			f.Meta = &data.FrameMeta{}

@@ -28,14 +28,18 @@ type rowReader interface {
 // own reader (and so its own bins), so the hot path takes no locks; newReader is called once
 // per worker with the result columns of its first statement. The total row count is returned.
 // It stops at once when ctx is done or any statement fails.
-func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit int64, newReader func(cols []cassandra.ColumnInfo) (rowReader, error)) (int64, error) {
+func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit int64, newReader func(cols []cassandra.ColumnInfo) (rowReader, error)) (scanned, error) {
+	res := scanned{runs: make([]int64, len(stmts))}
+	for i := range res.runs {
+		res.runs[i] = -1
+	}
 	if len(stmts) == 0 {
-		return 0, nil
+		return res, nil
 	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	workers := min(e.opts.MaxConcurrency, len(stmts))
-	next := make(chan query.Statement)
+	next := make(chan int)
 	var total atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
@@ -64,7 +68,8 @@ func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit 
 				}
 			}()
 			var rr rowReader
-			for st := range next {
+			for i := range next {
+				st := stmts[i]
 				cur = e.query(ctx, st.CQL, st.Args, cassandra.QueryOptions{PageSize: e.opts.PageSize})
 				if rr == nil {
 					// No result metadata means Cassandra refused the statement: report its reason
@@ -83,7 +88,8 @@ func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit 
 						return
 					}
 				}
-				err := drain(ctx, cur, rr, &total, limit)
+				n, err := drain(ctx, cur, rr, &total, limit)
+				res.runs[i] = int64(n) // each statement is read by one worker
 				cur = nil
 				if err == errLimit {
 					limitHit.Store(true)
@@ -97,20 +103,28 @@ func (e *Engine) scanAll(parent context.Context, stmts []query.Statement, limit 
 		}()
 	}
 feed:
-	for _, st := range stmts {
+	for i := range stmts {
 		select {
-		case next <- st:
+		case next <- i:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(next)
 	wg.Wait()
+	res.rows = total.Load()
 	if firstErr != nil {
-		return total.Load(), firstErr
+		return res, firstErr
 	}
 	// Our own cancel (row limit) is not an error; the caller's cancel or deadline is.
-	return total.Load(), parent.Err()
+	return res, parent.Err()
+}
+
+// scanned is what a scan counted: the rows in all, and per statement the rows it gave (-1
+// for a statement that did not run, the scan having stopped first).
+type scanned struct {
+	rows int64
+	runs []int64
 }
 
 // errLimit stops a scan that reached the row limit; it is not an error for the caller.
@@ -119,31 +133,32 @@ var errLimit = fmt.Errorf("row limit reached")
 // drainCounted reads one result to the end and returns its row count.
 func drainCounted(ctx context.Context, rows rows, rr rowReader) (int64, error) {
 	var total atomic.Int64
-	err := drain(ctx, rows, rr, &total, 0)
+	_, err := drain(ctx, rows, rr, &total, 0)
 	return total.Load(), err
 }
 
-func drain(ctx context.Context, rows rows, rr rowReader, total *atomic.Int64, limit int64) error {
+// drain reads one result into rr and returns its row count.
+func drain(ctx context.Context, rows rows, rr rowReader, total *atomic.Int64, limit int64) (int, error) {
 	dests := rr.dests()
 	n := 0
 	for rows.Next(dests...) {
 		if err := rr.row(); err != nil {
 			_ = rows.Close()
-			return err
+			return n, err
 		}
 		n++
 		// Check cancellation between pages' worth of rows: cheap, and Grafana's cancel
 		// stops the scan within a page even when the driver has rows buffered.
 		if n&1023 == 0 && ctx.Err() != nil {
 			_ = rows.Close()
-			return ctx.Err()
+			return n, ctx.Err()
 		}
 		if c := total.Add(1); limit > 0 && c >= limit {
 			_ = rows.Close()
-			return errLimit
+			return n, errLimit
 		}
 	}
-	return rows.Close()
+	return n, rows.Close()
 }
 
 // panicError is the error a recovered panic becomes: the plugin's fault, not the user's.

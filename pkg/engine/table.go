@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"math/big"
 	"sync"
 	"time"
@@ -20,7 +19,9 @@ import (
 // MaxRows of them (more are cut off with a warning rather than risking the plugin's memory).
 // When timeCol names an epoch or timeuuid time column, a time field is added in front of it;
 // each derived measure (a builder's interval_count) gets a field computed from its columns.
-func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64, timeCol tableTime, derived []query.Measure, executed string, notices []string) (backend.DataResponse, error) {
+// scan runs the statements with a row limit; sortBy, when set, orders the rows by that field
+// (the rows of parallel statements arrive in any order).
+func (e *Engine) table(scan tableScan, limit int64, timeCol tableTime, derived []query.Measure, executed string, ns *notices, sortBy string) (backend.DataResponse, error) {
 	maxRows := int64(e.opts.MaxRows)
 	scanLimit := maxRows + 1 // one more row tells us there were more
 	if limit > 0 && limit < scanLimit {
@@ -30,7 +31,7 @@ func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64
 	var frame *data.Frame
 	var nrows int64
 	truncated := false
-	_, err := e.scanAll(ctx, stmts, scanLimit, func(cols []cassandra.ColumnInfo) (rowReader, error) {
+	_, err := scan(scanLimit, func(cols []cassandra.ColumnInfo) (rowReader, error) {
 		decs := cassandra.Decoders(cols)
 		mu.Lock()
 		if frame == nil {
@@ -63,12 +64,26 @@ func (e *Engine) table(ctx context.Context, stmts []query.Statement, limit int64
 		timeCol.column = ""
 	}
 	if truncated {
-		notices = append(notices, fmt.Sprintf("Truncated to the first %d rows (the data source's max rows): narrow the query or raise max rows.", maxRows))
+		ns.add(noticeTruncated, "Truncated to the first %d rows (the data source's max rows): narrow the query or raise max rows.", maxRows)
 	}
 	addTimeField(frame, timeCol)
 	addDerivedFields(frame, derived)
+	if sortBy != "" {
+		sortFrameBy(frame, sortBy)
+	}
 	frame.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
-	return backend.DataResponse{Frames: withMeta(data.Frames{frame}, executed, notices, true)}, nil
+	return backend.DataResponse{Frames: withMeta(data.Frames{frame}, executed, *ns, true)}, nil
+}
+
+// tableScan reads a table's rows into readers from the factory, at most limit of them.
+type tableScan func(limit int64, newReader readerFactory) (int64, error)
+
+// scanStatements is the tableScan of statements run as they are.
+func (e *Engine) scanStatements(ctx context.Context, stmts []query.Statement) tableScan {
+	return func(limit int64, newReader readerFactory) (int64, error) {
+		s, err := e.scanAll(ctx, stmts, limit, newReader)
+		return s.rows, err
+	}
 }
 
 type tableReader struct {

@@ -48,14 +48,14 @@ type Measure struct {
 	// Aggregations are the user's, or the measure's default when the user chose none.
 	Aggregations []string `json:"aggregations"`
 	// Columns are the selected columns the measure is computed from, in the order Eval takes
-	// their values: the column itself, or count and previous_count for interval_count.
+	// their values: the column itself, or a derived measure's inputs (DerivedMeasure).
 	Columns []string `json:"columns"`
 }
 
 // Eval computes the measure from one row's values of m.Columns, in that order. The caller
 // skips rows where any of them is null.
 func (m Measure) Eval(vals []float64) float64 {
-	if m.Derived && m.Name == IntervalCount && len(vals) >= 2 {
+	if m.Derived && len(vals) >= 2 {
 		return vals[0] - vals[1]
 	}
 	return vals[0]
@@ -259,16 +259,16 @@ func ResolveMeasures(q *Query, t *schema.Table) ([]Measure, error) {
 		}
 		names = append(names, name)
 		m := Measure{Name: name}
-		if hasDerived(t, name) {
+		if d, ok := derivedOf(t, name); ok {
 			m.Derived = true
-			m.Columns = []string{"count", "previous_count"}
+			m.Columns = append([]string(nil), d.Columns...)
 		} else {
 			c, ok := t.Column(name)
 			if !ok {
 				nf := &schema.NotFoundError{What: "column", Name: name, In: where}
 				msg := nf.Error()
-				if name == IntervalCount {
-					msg += " (interval_count needs bigint columns count and previous_count)"
+				if needs := RulesFor(t).Needs(name); needs != "" {
+					msg += " (" + needs + ")"
 				}
 				return nil, &Error{Field: "valueColumns", Msg: msg, Err: nf}
 			}

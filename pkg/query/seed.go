@@ -31,14 +31,81 @@ func IsSeedShaped(t *schema.Table) bool {
 	return ok1 && ok2 && isInteger(c.Type) && isInteger(p.Type)
 }
 
-// hasDerived reports whether name is a derived measure of this table. A real column of the
-// same name wins.
-func hasDerived(t *schema.Table, name string) bool {
-	if name != IntervalCount || !IsSeedShaped(t) {
-		return false
+// MeasureRules are a kind of table's conventions: the derived measures it offers and the
+// aggregation each measure gets when the user picks none. The planner, the editor's measure
+// list and the preview ask the rules of the table (RulesFor) instead of knowing any table's
+// conventions themselves.
+type MeasureRules interface {
+	// Derived lists the derived measures of t.
+	Derived(t *schema.Table) []DerivedMeasure
+	// DefaultAggregation is the aggregation of measure on t when the user picks none.
+	DefaultAggregation(t *schema.Table, measure string) string
+	// Needs says what a derived measure of this kind needs when t lacks it ("" when it is
+	// not one of the kind's measures), for the planner's "does not exist" message.
+	Needs(measure string) string
+}
+
+// DerivedMeasure is a measure computed per row: Columns[0] - Columns[1], the one formula the
+// rules use (a running total less the previous one).
+type DerivedMeasure struct {
+	Name    string
+	Type    string
+	Columns []string
+}
+
+// RulesFor is the rules of a table: the metrics reporters' for tables of their shape
+// (IsSeedShaped), the generic ones otherwise.
+func RulesFor(t *schema.Table) MeasureRules {
+	if IsSeedShaped(t) {
+		return reporterRules{}
 	}
-	_, isColumn := t.Column(name)
-	return !isColumn
+	return genericRules{}
+}
+
+// derivedOf is the derived measure name of t, if the rules offer one. A real column of the
+// same name wins.
+func derivedOf(t *schema.Table, name string) (DerivedMeasure, bool) {
+	if _, isColumn := t.Column(name); isColumn {
+		return DerivedMeasure{}, false
+	}
+	for _, d := range RulesFor(t).Derived(t) {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return DerivedMeasure{}, false
+}
+
+// genericRules: no derived measures; min and max keep their meaning, the rest is averaged.
+type genericRules struct{}
+
+func (genericRules) Derived(*schema.Table) []DerivedMeasure { return nil }
+
+func (genericRules) DefaultAggregation(_ *schema.Table, measure string) string {
+	switch measure {
+	case "min":
+		return "min"
+	case "max":
+		return "max"
+	}
+	return "avg"
+}
+
+func (genericRules) Needs(measure string) string { return reporterRules{}.Needs(measure) }
+
+// reporterRules are the metrics reporters' (the seed's): interval_count, and their own
+// default aggregations.
+type reporterRules struct{}
+
+func (reporterRules) Derived(*schema.Table) []DerivedMeasure {
+	return []DerivedMeasure{{Name: IntervalCount, Type: "bigint", Columns: []string{"count", "previous_count"}}}
+}
+
+func (reporterRules) Needs(measure string) string {
+	if measure == IntervalCount {
+		return "interval_count needs bigint columns count and previous_count"
+	}
+	return ""
 }
 
 func isInteger(cqlType string) bool {
@@ -56,15 +123,10 @@ func isInteger(cqlType string) bool {
 // the average, and interval_count is summed (events per bin). On other tables min and max keep
 // their meaning and everything else is averaged.
 func DefaultAggregation(t *schema.Table, measure string) string {
-	if !IsSeedShaped(t) {
-		switch measure {
-		case "min":
-			return "min"
-		case "max":
-			return "max"
-		}
-		return "avg"
-	}
+	return RulesFor(t).DefaultAggregation(t, measure)
+}
+
+func (reporterRules) DefaultAggregation(_ *schema.Table, measure string) string {
 	switch measure {
 	case IntervalCount:
 		return "sum"
@@ -93,8 +155,10 @@ func Measures(t *schema.Table) []MeasureInfo {
 		}
 		out = append(out, MeasureInfo{Name: c.Name, Type: c.Type, DefaultAggregation: DefaultAggregation(t, c.Name)})
 	}
-	if hasDerived(t, IntervalCount) {
-		out = append(out, MeasureInfo{Name: IntervalCount, Type: "bigint", Derived: true, DefaultAggregation: DefaultAggregation(t, IntervalCount)})
+	for _, d := range RulesFor(t).Derived(t) {
+		if _, isColumn := t.Column(d.Name); !isColumn {
+			out = append(out, MeasureInfo{Name: d.Name, Type: d.Type, Derived: true, DefaultAggregation: DefaultAggregation(t, d.Name)})
+		}
 	}
 	return out
 }

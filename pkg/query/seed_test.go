@@ -160,3 +160,30 @@ func TestConvertValue(t *testing.T) {
 		}
 	}
 }
+
+// The planner asks the table's rules for derived measures and defaults: the reporters' rules
+// on their tables, none on others, and a real column of a derived measure's name wins.
+func TestMeasureRulesOfATable(t *testing.T) {
+	withColumn := seedCounter()
+	withColumn.Columns = append(withColumn.Columns, regCol(IntervalCount, "bigint"))
+	for _, tt := range []struct {
+		name        string
+		table       *schema.Table
+		wantDerived bool
+		wantDefault string // of interval_count
+	}{
+		{"reporters' table", seedCounter(), true, "sum"},
+		{"generic table", samples(), false, "avg"},
+		{"a real interval_count column wins", withColumn, false, "sum"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, derived := derivedOf(tt.table, IntervalCount)
+			if derived != tt.wantDerived {
+				t.Errorf("derived interval_count: %v, want %v", derived, tt.wantDerived)
+			}
+			if got := DefaultAggregation(tt.table, IntervalCount); got != tt.wantDefault {
+				t.Errorf("default aggregation %q, want %q", got, tt.wantDefault)
+			}
+		})
+	}
+}

@@ -266,7 +266,7 @@ func previewOf(q *query.Query, t *schema.Table, plan *query.Plan) Preview {
 	}
 	for _, m := range plan.Measures {
 		pm := PreviewMeasure{Measure: m}
-		if m.Derived && m.Name == query.IntervalCount && len(m.Columns) == 2 {
+		if m.Derived && len(m.Columns) == 2 {
 			pm.Formula = m.Columns[0] + " - " + m.Columns[1]
 		}
 		p.Measures = append(p.Measures, pm)

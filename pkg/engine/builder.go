@@ -23,7 +23,9 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	// refresh reads only the rest) and how many statements a wide split may run.
 	var width time.Duration
 	if r.q.Format == query.FormatTimeSeries && !r.q.Instant {
-		width, _ = binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints) // binned reports an error
+		if width, err = binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints); err != nil {
+			return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
+		}
 	}
 	rf := e.builderRefresh(r, t, width)
 	opts := e.opts.planOptions()
@@ -94,7 +96,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if plan.Instant {
 		return e.instant(r, scan, shape, executed, &ns)
 	}
-	return e.binned(ctx, r, scan, plan.Limit, shape, executed, &ns, rf)
+	return e.binned(ctx, r, width, scan, plan.Limit, shape, executed, &ns, rf)
 }
 
 // readerFactory makes a row reader for a result's columns (one per parallel worker).
@@ -112,11 +114,7 @@ type seriesShape struct {
 }
 
 // binned streams every statement's rows into bins: memory grows with series x bins, not rows.
-func (e *Engine) binned(ctx context.Context, r request, scan scanFunc, limit int64, shape seriesShape, executed string, ns *notices, rf *refresh) (backend.DataResponse, error) {
-	width, err := binning.ResolveWidth(r.q.Interval, r.from, r.to, r.interval, r.maxDataPoints)
-	if err != nil {
-		return backend.DataResponse{}, &userError{msg: "interval: " + err.Error()}
-	}
+func (e *Engine) binned(ctx context.Context, r request, width time.Duration, scan scanFunc, limit int64, shape seriesShape, executed string, ns *notices, rf *refresh) (backend.DataResponse, error) {
 	fill, err := binning.ParseFill(r.q.Fill, r.q.FillValue)
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "fill: " + err.Error()}

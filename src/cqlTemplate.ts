@@ -1,5 +1,7 @@
 import { ScopedVars } from '@grafana/data';
 
+import { Token, tokenize } from './components/cql/tokens';
+
 /**
  * Dashboard variables in raw CQL, with the conventions of Grafana's SQL data sources and no way
  * for a value to end a literal or add a statement:
@@ -82,61 +84,51 @@ interface Segment {
   text: string;
 }
 
-/** Splits CQL into code, literals, quoted identifiers and comments. */
+/**
+ * Splits CQL into code, literals, quoted identifiers and comments, with the editor's one CQL
+ * tokenizer (which follows the backend's lexer for what hides text).
+ */
 export function splitCql(cql: string): Segment[] {
   const out: Segment[] = [];
   let code = '';
-  let i = 0;
   const flush = () => {
     if (code) {
       out.push({ kind: 'code', text: code });
       code = '';
     }
   };
-  const quoted = (quote: string, kind: SegmentKind) => {
-    const start = i;
-    let text = '';
-    i++;
-    while (i < cql.length) {
-      if (cql[i] === quote) {
-        if (cql[i + 1] === quote) {
-          text += quote;
-          i += 2;
-          continue;
-        }
-        i++;
-        out.push({ kind, text });
-        return;
-      }
-      text += cql[i++];
+  // The text between a literal's delimiters, its doubled quote read as one.
+  const inner = (t: Token, quote: string) => t.text.slice(1, -1).split(quote + quote).join(quote);
+  for (const t of tokenize(cql)) {
+    const kind = SEGMENT_OF[t.kind];
+    if (!kind) {
+      code += t.text;
+      continue;
     }
-    out.push({ kind: 'open', text: cql.slice(start) });
-  };
-  while (i < cql.length) {
-    const c = cql[i];
-    const two = cql.slice(i, i + 2);
-    if (c === "'" || c === '"') {
-      flush();
-      quoted(c, c === "'" ? 'string' : 'identifier');
-    } else if (two === '$$') {
-      flush();
-      const end = cql.indexOf('$$', i + 2);
-      out.push(end < 0 ? { kind: 'open', text: cql.slice(i) } : { kind: 'dollar', text: cql.slice(i + 2, end) });
-      i = end < 0 ? cql.length : end + 2;
-    } else if (two === '--' || two === '//' || two === '/*') {
-      flush();
-      const end = two === '/*' ? cql.indexOf('*/', i + 2) : cql.indexOf('\n', i);
-      const stop = end < 0 ? cql.length : two === '/*' ? end + 2 : end;
-      out.push({ kind: 'comment', text: cql.slice(i, stop) });
-      i = stop;
+    flush();
+    if (t.open && kind !== 'comment') {
+      out.push({ kind: 'open', text: t.text });
+    } else if (kind === 'string') {
+      out.push({ kind, text: inner(t, "'") });
+    } else if (kind === 'identifier') {
+      out.push({ kind, text: inner(t, '"') });
+    } else if (kind === 'dollar') {
+      out.push({ kind, text: t.text.slice(2, -2) });
     } else {
-      code += c;
-      i++;
+      out.push({ kind, text: t.text });
     }
   }
   flush();
   return out;
 }
+
+// The tokens that are not code, and the segment each becomes.
+const SEGMENT_OF: Partial<Record<Token['kind'], SegmentKind>> = {
+  string: 'string',
+  quoted: 'identifier',
+  dollarString: 'dollar',
+  comment: 'comment',
+};
 
 export class CqlTemplateError extends Error {
   constructor(message: string) {

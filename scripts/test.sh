@@ -173,6 +173,10 @@ step "Go vet"
 # ./... is this module's packages only: go.mod ignores node_modules (which has Go sources too).
 go vet ./...
 
+step "gosec (security checks of the Go code; every #nosec says why)"
+# Pinned, from the Go module proxy; the plugin validator runs the same checks.
+go run github.com/securego/gosec/v2/cmd/gosec@v2.30.0 -quiet -fmt text ./...
+
 # The engine, the bin cache and the server run their tests with the race detector (and only so:
 # the same tests, once), the other packages without it. -p 2: the machine has two cores; the
 # integration tests share one Cassandra. -v so that skipped tests show: with CASSANDRA_HOSTS set,

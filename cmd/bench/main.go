@@ -123,15 +123,15 @@ func run(hosts, ks string, runs int, large, doLoad bool, only, outDir string, lo
 	report.LoadAfter = loadavg()
 	report.finish()
 	report.print(os.Stdout)
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	if err := os.MkdirAll(outDir, 0o750); err != nil {
 		return err
 	}
 	path := filepath.Join(outDir, "bench-"+report.Started.Format("20060102-150405")+".json")
 	data, _ := json.MarshalIndent(report, "", "  ")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return err
 	}
-	_ = os.WriteFile(filepath.Join(outDir, "latest.json"), data, 0o644)
+	_ = os.WriteFile(filepath.Join(outDir, "latest.json"), data, 0o600)
 	fmt.Printf("\nJSON: %s\n", path)
 	return nil
 }

@@ -85,7 +85,7 @@ func (p *pctSketch) addTo(st store.Store, room *int32, v float64) int64 {
 	}
 	l0, c0 := bufferLenCap(st)
 	if l0 < c0 {
-		*room = int32(min(c0-l0-1, math.MaxInt32))
+		*room = int32(min(c0-l0-1, math.MaxInt32)) // #nosec G115 -- min bounds it to math.MaxInt32, and it is not negative (l0 < c0)
 		_ = p.sk.Add(v)
 		return 0
 	}
@@ -256,7 +256,7 @@ func (p *pctSketch) measure() int64 {
 	p.size = sketchFixedBytes + storeBytes(pos) + storeBytes(neg)
 	for i, st := range []store.Store{pos, neg} {
 		l, c := bufferLenCap(st)
-		p.room[i] = int32(min(c-l, math.MaxInt32))
+		p.room[i] = int32(min(c-l, math.MaxInt32)) // #nosec G115 -- min bounds it to math.MaxInt32; a length is at most its capacity
 	}
 	return p.size
 }

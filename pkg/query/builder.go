@@ -509,11 +509,11 @@ func (res *resolved) statement(conds []string, args []any, bucket string, pv key
 	}
 	if res.perPartitionLimit > 0 {
 		cql += " PER PARTITION LIMIT ?"
-		args = append(args, int32(res.perPartitionLimit))
+		args = append(args, int32(res.perPartitionLimit)) // #nosec G115 -- it is 1
 	}
 	if res.limit > 0 {
 		cql += " LIMIT ?"
-		args = append(args, int32(res.limit))
+		args = append(args, int32(res.limit)) // #nosec G115 -- Query.Validate bounds the limit to math.MaxInt32
 	}
 	if res.q.AllowFiltering {
 		cql += " ALLOW FILTERING"

@@ -237,8 +237,9 @@ step "Fault test: node loss under load at ONE and QUORUM (scripts/fault-test.sh)
 scripts/fault-test.sh
 
 # The fuzz step is one fuzz worker (about one core) for two minutes of wall time whatever the
-# machine does: it runs beside typecheck, lint and build, which do not depend on speed either.
-step "Go fuzz targets: two minutes of fuzzing, in the background beside typecheck, lint and build"
+# machine does: it runs beside typecheck, lint and the two builds, which do not depend on speed
+# either (the tests that wait on Cassandra, Jest and the browser run after it).
+step "Go fuzz targets: two minutes of fuzzing, in the background beside typecheck, lint and the builds"
 bg_start "Go fuzz targets (scripts/fuzz.sh)" scripts/fuzz.sh
 
 step "Front end: typecheck and lint, at once (tsc and eslint use one core each)"
@@ -251,6 +252,9 @@ bg_wait "lint (npm run lint)" || fe_status=1
 
 step "Front end: build"
 npm run --silent build
+
+step "Backend build (mage)"
+go run github.com/magefile/mage -v build:linux
 
 step "Go fuzz targets: the background run's result"
 bg_wait "Go fuzz targets (scripts/fuzz.sh)"
@@ -269,9 +273,6 @@ fi
 browser_log=$(mktemp)
 npm run --silent e2e:browser 2>&1 | tee "$browser_log"
 browser_passed=$(sed -n 's/^browser check: *\([0-9][0-9]*\) passed.*/\1/p' "$browser_log" | tail -1)
-
-step "Backend build (mage)"
-go run github.com/magefile/mage -v build:linux
 
 step "Built plugin binary: health check over the plugin protocol"
 go run ./cmd/plugin-check --binary dist/gpx_cassandra_linux_amd64 --hosts "$CASSANDRA_HOSTS"

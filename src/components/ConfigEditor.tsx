@@ -32,7 +32,7 @@ import { HostsInput } from './HostsInput';
 type Props = DataSourcePluginOptionsEditorProps<CassandraOptions, CassandraSecureJsonData>;
 
 /** Where the settings are explained; the config page links to it. */
-export const DOCS_URL = 'https://github.com/metricsserver/cassandra-datasource#configuration-data-source-settings';
+export const DOCS_URL = 'https://github.com/metricsserver/cassandra-datasource/blob/main/docs/configuration.md';
 
 const CONSISTENCY_OPTIONS: Array<ComboboxOption<ConsistencyLevel>> = CONSISTENCY_LEVELS.map((c) => ({
   label: c,

@@ -6,6 +6,33 @@ import { configure } from '@testing-library/react';
 // this is its documented switch for turning that off.
 process.env.I18NEXT_NO_SUPPORT_NOTICE = '1';
 
+// React 19's react-dom/server (which @grafana/ui's Text imports) creates a MessageChannel when it
+// loads, and jsdom has none. Node's own keeps the Jest worker alive, so this one delivers each
+// message to the other port's onmessage on a timer, as a browser does (a task), with the real
+// setTimeout captured here so that a test's fake timers do not hold React's work back.
+if (typeof global.MessageChannel === 'undefined') {
+  const realSetTimeout = setTimeout;
+  class Port {
+    onmessage = null;
+    other = null;
+    postMessage(data) {
+      realSetTimeout(() => this.other?.onmessage?.({ data }), 0);
+    }
+    start() {}
+    close() {
+      this.other = null;
+    }
+  }
+  global.MessageChannel = class MessageChannel {
+    constructor() {
+      this.port1 = new Port();
+      this.port2 = new Port();
+      this.port1.other = this.port2;
+      this.port2.other = this.port1;
+    }
+  };
+}
+
 // Role queries otherwise compute every element's visibility with getComputedStyle, which is very
 // slow on the large DOM of a full query editor.
 configure({ defaultHidden: true });

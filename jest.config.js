@@ -3,6 +3,7 @@
 process.env.TZ = 'UTC';
 
 const base = require('./.config/jest.config');
+const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
 const swcTransform = base.transform['^.+\\.(t|j)sx?$'];
 
 module.exports = {
@@ -16,4 +17,9 @@ module.exports = {
     // Some of @grafana/data's dependencies (d3-*) ship only ES modules as .mjs files.
     '^.+\\.mjs$': swcTransform,
   },
+  // Packages that ship only ES modules and came with @grafana 13: @react-hookz/web (with
+  // @ver0/deep-equal) from @grafana/data, @marcbachmann/cel-js from @grafana/plugin-ui.
+  transformIgnorePatterns: [
+    nodeModulesToTransform([...grafanaESModules, '@react-hookz/web', '@ver0/deep-equal', '@marcbachmann/cel-js']),
+  ],
 };

@@ -45,6 +45,7 @@ import {
   TemplateSrv,
   toDataQueryError,
 } from '@grafana/runtime';
+import { initializeLoggersRegistry } from '@grafana/runtime/unstable';
 import {
   AdHocFiltersVariable,
   AdHocFilterWithLabels,
@@ -645,6 +646,10 @@ async function main() {
   };
   const ds = new DataSource(settings);
 
+  // Grafana 13 boots its loggers first: scenes reach the data source through @grafana/runtime's
+  // getDataSourceInstance, which logs (through those loggers) when it falls back to the
+  // DataSourceSrv below, as it does here without Grafana's own data source cache.
+  initializeLoggersRegistry();
   setBackendSrv(devBackendSrv);
   setRunRequest(runRequest);
   setDataSourceSrv(dataSourceSrv(ds, settings));

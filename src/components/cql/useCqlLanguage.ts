@@ -21,7 +21,7 @@ export interface CqlLanguageOptions {
 
 export interface CqlLanguage {
   /** The mounted editor and its Monaco, for reading the text and editing it. */
-  editorRef: React.MutableRefObject<{ editor: MonacoEditor; monaco: Monaco } | undefined>;
+  editorRef: React.RefObject<{ editor: MonacoEditor; monaco: Monaco } | undefined>;
   /** Props for @grafana/ui CodeEditor. */
   editorProps: {
     language: string;

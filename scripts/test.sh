@@ -256,6 +256,9 @@ npm run --silent build
 step "Backend build (mage)"
 go run github.com/magefile/mage -v build:linux
 
+step "Front end: Grafana API compatibility with grafanaDependency's lowest version (levitate)"
+npm run --silent compat
+
 step "Go fuzz targets: the background run's result"
 bg_wait "Go fuzz targets (scripts/fuzz.sh)"
 

@@ -109,7 +109,7 @@ func (res *resolved) pieces(r TimeRange) []TimeRange {
 	if n < 2 || w <= 0 || !p.SinglePartition || !p.TimeFirstClustering || p.Instant || p.Limit > 0 || res.q.Format != FormatTimeSeries {
 		return []TimeRange{r}
 	}
-	lo, hi := ceilDivMs(ceilMs(r.From), w), floorDivMs(ceilMs(r.To), w) // whole bins inside
+	lo, hi := ceilDiv(ceilMs(r.From), w), floorDiv(ceilMs(r.To), w) // whole bins inside
 	n = min(n, (hi-lo)/MinBinsPerPiece)
 	if n < 2 {
 		return []TimeRange{r}
@@ -134,12 +134,4 @@ func ceilMs(t time.Time) int64 {
 	return ms
 }
 
-func floorDivMs(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
-func ceilDivMs(a, b int64) int64 { return -floorDivMs(-a, b) }
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }

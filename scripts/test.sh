@@ -125,7 +125,7 @@ go mod download
 # npm ci deletes node_modules and installs it again from package-lock.json (about two minutes on a
 # loaded machine). A node_modules that npm itself installed from this package-lock.json is kept:
 # npm's own record of what it installed (node_modules/.package-lock.json) must list exactly the
-# lock's packages (but optional ones for other platforms), and each package installed must be the
+# lock's packages (but optional ones for other platforms and extraneous ones), and each package installed must be the
 # version both name. Anything else (no node_modules, another lock, a package changed or missing)
 # runs npm ci.
 node_modules_match_lock() {
@@ -137,7 +137,9 @@ node_modules_match_lock() {
     for (const [k, v] of Object.entries(lock)) {
       if (k === "") continue;
       if (!(k in got)) {
-        if (!v.optional) bad.push(k + " is not installed");
+        // npm ci installs neither optional packages for other platforms nor entries the lock
+        // itself marks extraneous.
+        if (!v.optional && !v.extraneous) bad.push(k + " is not installed");
       } else if (JSON.stringify(v) !== JSON.stringify(got[k])) {
         bad.push(k + " differs from package-lock.json");
       }

@@ -771,11 +771,12 @@ func bucketLike(t *schema.Table, missing []string) string {
 		if !ok {
 			continue
 		}
-		typ := strings.ToLower(c.Type)
-		if typ == "date" || typ == "timestamp" {
+		// The bucket column types the planner accepts (schema's classifier): a date or
+		// timestamp needs no format, so it is a bucket whatever its name.
+		if schema.IsBucketType(c.Type) && !schema.BucketNeedsFormat(c.Type) {
 			return c.Name
 		}
-		if typ == "text" || typ == "varchar" || typ == "ascii" || typ == "int" || typ == "bigint" {
+		if schema.BucketNeedsFormat(c.Type) {
 			lower := strings.ToLower(c.Name)
 			for _, b := range bucketNames {
 				if lower == b || strings.HasSuffix(lower, "_"+b) || strings.HasPrefix(lower, b+"_") {

@@ -574,7 +574,11 @@ async function checks(context, page, pageUrl, results) {
     const keyspaces = await optionLabels(page, field('Keyspace'));
     assert(keyspaces.includes('metric_data'), `keyspace options ${JSON.stringify(keyspaces)} lack metric_data`);
     // Queries never read Cassandra's own keyspaces, so the editor does not offer them.
-    assertEqual(keyspaces.filter((ks) => ks.startsWith('system')), [], 'system keyspaces among the options');
+    assertEqual(
+      keyspaces.filter((ks) => ks.startsWith('system')),
+      [],
+      'system keyspaces among the options'
+    );
     await pickOption(page, field('Keyspace'), KEYSPACE);
     await editor.locator(`input[placeholder="Choose table"]`).waitFor();
     const tables = await optionLabels(page, tablePicker);
@@ -596,6 +600,19 @@ async function checks(context, page, pageUrl, results) {
     }
     for (const v of VALUE_COLUMNS) {
       await pickOption(page, field('Values'), v);
+      // As a user sees each pick land before making the next: the query holds it and its run is
+      // back (the answer re-renders the editor; a click during that re-render can miss).
+      await page
+        .waitForFunction(
+          (col) =>
+            JSON.parse(document.querySelector('[data-testid="query-json"]').textContent).valueColumns?.includes(col),
+          v,
+          { timeout: WAIT_MS }
+        )
+        .catch(() => {
+          throw new Error(`picking "${v}" in Values did not reach the query`);
+        });
+      await waitForRun(page, await readJson(page, 'query-json'));
     }
     await field('Values').press('Escape');
 

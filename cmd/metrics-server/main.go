@@ -122,6 +122,7 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 	apps := fs.Int("applications", 3, "number of applications (checkout, search, auth, ...)")
 	metrics := fs.Int("metrics", 3, "number of metrics per application (http.requests, db.query, cache.get, ...)")
 	seedFlag := fs.Int64("seed", 1, "random seed: the same seed writes the same values")
+	incidentAgo := fs.Duration("incident-ago", 30*time.Minute, "an incident (slow responses, more traffic) this long before --end in every series, beside the random ones, so that the demo dashboard's spikes and annotation have one to show; 0 for random incidents only")
 	tables := fs.String("tables", strings.Join(seed.Tables, ","), "tables to fill, comma-separated")
 	rf := fs.Int("replication-factor", 1, "replication factor when the keyspace is created (SimpleStrategy)")
 	concurrency := fs.Int("concurrency", 64, "batches in flight")
@@ -148,14 +149,27 @@ func demoData(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		endTime = t
 	}
+	if *incidentAgo < 0 {
+		fmt.Fprintf(stderr, "metrics-server demo-data: --incident-ago %s is negative: give how long before the end, e.g. 30m, or 0 for none\n", *incidentAgo)
+		return exitConfig
+	}
 	_, settings, code := loadConfig(*configPath, getenv, stderr)
 	if code != exitOK {
 		return code
+	}
+	var incident time.Time
+	if *incidentAgo > 0 {
+		e := endTime
+		if e.IsZero() {
+			e = time.Now()
+		}
+		incident = e.Add(-*incidentAgo)
 	}
 	opts := seed.Options{
 		Keyspace: settings.Keyspace, Span: *span, Step: *step, End: endTime,
 		Environments: *envs, Applications: *apps, Metrics: *metrics, Seed: *seedFlag,
 		Tables: strings.Split(*tables, ","), Concurrency: *concurrency, Progress: stdout,
+		Incident: incident,
 	}
 	if err := opts.Check(); err != nil {
 		fmt.Fprintln(stderr, "metrics-server demo-data:", err)

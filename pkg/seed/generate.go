@@ -26,6 +26,10 @@ type Options struct {
 	Applications int // default 3: checkout, search, auth
 	Metrics      int // default 3: http.requests, db.query, cache.get
 	Seed         int64
+	// Incident, when set, puts an incident (slow responses and a burst of traffic) into the
+	// 10-minute block holding it in every series, beside the random ones: a short demo span
+	// then always has one for its spikes and annotations to show. Zero: only the random ones.
+	Incident time.Time
 	// Tables to fill; default all four. Timer tables get timers, counter tables counters.
 	Tables []string
 
@@ -131,12 +135,21 @@ func (o Options) allSeries() []series {
 		for _, env := range Environments(o.Environments) {
 			for _, app := range Applications(o.Applications) {
 				for _, m := range MetricNames(o.Metrics) {
-					out = append(out, newSeries(o.Seed, t, env, app, m))
+					out = append(out, o.series(t, env, app, m))
 				}
 			}
 		}
 	}
 	return out
+}
+
+// series is one partition of this load, with the load's incident.
+func (o Options) series(table, env, app, metric string) series {
+	s := newSeries(o.Seed, table, env, app, metric)
+	if !o.Incident.IsZero() {
+		s.incident, s.hasIncident = o.Incident.UnixNano()/int64(spikeBlock), true
+	}
+	return s
 }
 
 // InsertCQL is the INSERT the generator runs for a table, with its columns in bind order.

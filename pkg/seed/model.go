@@ -66,6 +66,9 @@ type series struct {
 	appKey                  uint64 // hash of seed, env and app: restarts are per application
 	rate                    float64
 	latencyMs               float64
+	// incident, when set, is a spike block every series of a load shares (Options.Incident).
+	incident    int64
+	hasIncident bool
 }
 
 func newSeries(seed int64, table, env, app, metric string) series {
@@ -183,7 +186,7 @@ const spikeBlock = 10 * time.Minute
 // spike returns the latency and traffic multipliers of t's block (1, 1 outside incidents).
 func (s series) spike(t time.Time) (latency, traffic float64) {
 	b := t.UnixNano() / int64(spikeBlock)
-	if unit(s.key, streamSpike, b) >= 0.02 {
+	if !(s.hasIncident && b == s.incident) && unit(s.key, streamSpike, b) >= 0.02 {
 		return 1, 1
 	}
 	size := unit(s.key, streamSpikeSize, b)

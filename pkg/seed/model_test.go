@@ -125,3 +125,49 @@ func TestOptionsDefaultsAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// The demo dashboard's annotation marks p99 above 220 ms of http.requests: with an incident in
+// the load, every recent window has such rows, whatever the time of day; without one, some do
+// not (random incidents are rare). Latencies outside the incident's block are the same either
+// way (counts after it are higher: the burst's requests were counted).
+func TestIncidentShowsInEveryWindowAndOnlyInItsBlock(t *testing.T) {
+	start := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	const threshold = 220
+	quiet := 0
+	const windows = 36 // three days of two-hour windows
+	for i := 0; i < windows; i++ {
+		end := start.Add(time.Duration(i) * 2 * time.Hour)
+		o := Options{Seed: 1, Incident: end.Add(-30 * time.Minute)}
+		for _, env := range Environments(3) {
+			for _, app := range Applications(3) {
+				with := o.series(TimerWithInterval, env, app, "http.requests")
+				without := newSeries(1, TimerWithInterval, env, app, "http.requests")
+				plain := map[time.Time]row{}
+				for _, r := range collect(without, end.Add(-2*time.Hour), end, 5*time.Second) {
+					plain[r.ts] = r
+				}
+				block := o.Incident.Truncate(spikeBlock)
+				var maxWith, maxWithout float32
+				for _, r := range collect(with, end.Add(-2*time.Hour), end, 5*time.Second) {
+					maxWith = max(maxWith, r.p99)
+					p := plain[r.ts]
+					maxWithout = max(maxWithout, p.p99)
+					inBlock := !r.ts.Before(block) && r.ts.Before(block.Add(spikeBlock+time.Second))
+					if !inBlock && (p.p99 != r.p99 || p.median != r.median || p.max != r.max) {
+						t.Fatalf("%s/%s, end %s: latency at %s changed outside the incident's block", env, app, end, r.ts)
+					}
+				}
+				if maxWith <= threshold {
+					t.Fatalf("%s/%s, end %s: p99 at most %.0f with an incident", env, app, end, maxWith)
+				}
+				if maxWithout <= threshold {
+					quiet++
+				}
+			}
+		}
+	}
+	if quiet == 0 {
+		t.Fatalf("every window had p99 above %d without an incident: the test shows nothing", threshold)
+	}
+	t.Logf("%d of %d windows have no p99 above %d without the incident", quiet, windows*9, threshold)
+}

@@ -102,7 +102,7 @@ func GenerateShapes(ctx context.Context, c *cassandra.Client, opts Options) (Sta
 	for _, env := range Environments(o.Environments) {
 		for _, app := range Applications(o.Applications) {
 			for _, metric := range MetricNames(o.Metrics) {
-				s := newSeries(o.Seed, TimerWithInterval, env, app, metric)
+				s := o.series(TimerWithInterval, env, app, metric)
 				var day time.Time
 				var dayRows, epochRows [][]any
 				s.rows(from, o.End, step, func(r *row) {

@@ -116,6 +116,7 @@ export const SETTINGS_DEFAULTS = {
   maxPartitions: 10000,
   binCacheMiB: 256,
   lateDataWindow: '5m',
+  rollupKeyspace: 'metrics_rollups',
 } as const;
 
 /** Bounds the backend applies (query.Max*, binning). */

@@ -32,6 +32,8 @@ const (
 	DefaultMaxProcessMemoryMiB = 1024
 	// DefaultBinCacheMiB bounds the data source's cache of closed bins.
 	DefaultBinCacheMiB = 256
+	// DefaultRollupKeyspace is where rollups are read from unless rollupKeyspace says otherwise.
+	DefaultRollupKeyspace = "metrics_rollups"
 	// DefaultLateDataWindow is how long after a bin's end its rows may still arrive.
 	DefaultLateDataWindow = 5 * time.Minute
 )
@@ -78,6 +80,11 @@ type Settings struct {
 	BinCacheMiB     int      `json:"binCacheMiB"`
 	DisableBinCache bool     `json:"disableBinCache"`
 	LateDataWindow  Duration `json:"lateDataWindow"`
+	// RollupKeyspace is where metrics-server's rollup writer keeps pre-aggregated bins (default
+	// metrics_rollups); long ranges read them instead of every raw row when the keyspace exists.
+	// DisableRollups always reads raw rows.
+	RollupKeyspace string `json:"rollupKeyspace"`
+	DisableRollups bool   `json:"disableRollups"`
 	// DisableWideSplit reads a binned query's long range over few partitions with one
 	// statement per partition instead of bin-aligned pieces in parallel.
 	DisableWideSplit bool `json:"disableWideSplit"`
@@ -124,6 +131,7 @@ func LoadSettings(jsonData []byte, secure map[string]string) (Settings, error) {
 			"maxPartitions":       &flexInt{&s.MaxPartitions},
 			"binCacheMiB":         &flexInt{&s.BinCacheMiB}, "disableBinCache": &s.DisableBinCache, "lateDataWindow": &s.LateDataWindow,
 			"disableWideSplit": &s.DisableWideSplit,
+			"rollupKeyspace":   &s.RollupKeyspace, "disableRollups": &s.DisableRollups,
 			"allowedKeyspaces": &keyspaceList{&s.AllowedKeyspaces},
 		}
 		for name, dst := range fields {
@@ -187,6 +195,9 @@ func (s *Settings) applyDefaults() {
 	}
 	if s.LateDataWindow == 0 {
 		s.LateDataWindow = Duration(DefaultLateDataWindow)
+	}
+	if s.RollupKeyspace == "" {
+		s.RollupKeyspace = DefaultRollupKeyspace
 	}
 	if s.TLS.material(s.TLSClientKey) {
 		s.TLS.Enabled = true
@@ -255,6 +266,11 @@ func (s Settings) Validate() error {
 	}
 	if err := s.validateKeyspaces(); err != nil {
 		return err
+	}
+	if s.RollupKeyspace != "" && (len(s.RollupKeyspace) > 48 || strings.IndexFunc(s.RollupKeyspace, func(r rune) bool {
+		return r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
+	}) >= 0) {
+		return &SettingsError{Field: "rollupKeyspace", Msg: fmt.Sprintf("%q is not a keyspace name: use up to 48 letters, digits and underscores (default metrics_rollups)", s.RollupKeyspace)}
 	}
 	if s.MaxBucketStatements < 0 {
 		return &SettingsError{Field: "maxBucketStatements", Msg: fmt.Sprintf("%d is negative: use a positive number of statements or leave it empty for the default (1000)", s.MaxBucketStatements)}

@@ -104,6 +104,9 @@ type Query struct {
 	// Cache false makes a binned query read its whole time range on every refresh instead of
 	// taking closed bins from the data source's bin cache (absent means true).
 	Cache *bool `json:"cache,omitempty"`
+	// Rollups false reads raw rows even where metrics-server's rollups hold the range's bins
+	// (absent means true).
+	Rollups *bool `json:"rollups,omitempty"`
 }
 
 // Error says which field of a query is wrong and what to change. Err, when set, is the

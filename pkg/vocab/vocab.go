@@ -104,6 +104,7 @@ func Current() Vocabulary {
 			{"maxPartitions", query.DefaultMaxPartitions},
 			{"binCacheMiB", cassandra.DefaultBinCacheMiB},
 			{"lateDataWindow", cassandra.DefaultLateDataWindow},
+			{"rollupKeyspace", cassandra.DefaultRollupKeyspace},
 		},
 		Limits: []Entry{
 			{"maxFilters", query.MaxFilters},

@@ -43,6 +43,10 @@ type PlanOptions struct {
 	Width           time.Duration
 	Read            []TimeRange
 	SplitStatements int
+	// Rollups are what the rollup keyspace holds of the table, coarsest first: whole bins the
+	// coarsest usable one covers come from it (a SourceRollup range), the rest from raw rows.
+	// They are not used together with Read (a refresh of cached bins reads only recent rows).
+	Rollups []Rollup
 }
 
 // Tokens of a bucket format. Text between single quotes is literal, as is any other character.

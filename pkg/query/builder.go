@@ -119,6 +119,8 @@ type Plan struct {
 	BucketGranularity string
 	// BucketArg is the index, in every statement's Args, of the bucket column's value.
 	BucketArg int
+	// Rollup, when set, is the rollup the SourceRollup range reads, and its series.
+	Rollup *RollupRead
 }
 
 // restriction is what the filters say about one column.

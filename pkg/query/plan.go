@@ -49,7 +49,19 @@ func BuildPlan(ctx context.Context, q *Query, t *schema.Table, from, to time.Tim
 	}
 	p := res.plan
 	p.Width = opts.Width
-	ranges, split := res.strategy(from, to)
+	read, elsewhere := opts.Read, SourceCache
+	if rr, covered := res.rollupRange(from, to); rr != nil {
+		p.Rollup, elsewhere, read = rr, SourceRollup, nil
+		for _, r := range []TimeRange{{from, covered.From}, {covered.To, to}} {
+			if r.To.After(r.From) {
+				read = append(read, r)
+			}
+		}
+		if read == nil {
+			read = []TimeRange{} // every bin from the rollup: nothing raw
+		}
+	}
+	ranges, split := res.strategy(from, to, read, elsewhere)
 	if split {
 		for _, rg := range ranges {
 			if rg.Source == SourceRaw {
@@ -69,11 +81,11 @@ func BuildPlan(ctx context.Context, q *Query, t *schema.Table, from, to time.Tim
 	return p, nil
 }
 
-// strategy cuts the window into ranges: the parts opts.Read names are read (the rest of the
-// window comes from the bin cache), and a long raw range over few partitions is split into
-// pieces that end on bin edges, so each bin's rows come from one statement.
-func (res *resolved) strategy(from, to time.Time) (ranges []Range, split bool) {
-	read := res.opts.Read
+// strategy cuts the window into ranges: the parts read names are read (nil: the whole window;
+// the rest comes from elsewhere: the bin cache or a rollup), and a long raw range over few
+// partitions is split into pieces that end on bin edges, so each bin's rows come from one
+// statement.
+func (res *resolved) strategy(from, to time.Time, read []TimeRange, elsewhere Source) (ranges []Range, split bool) {
 	if read == nil {
 		read = []TimeRange{{from, to}}
 	}
@@ -81,7 +93,7 @@ func (res *resolved) strategy(from, to time.Time) (ranges []Range, split bool) {
 	at := from
 	for _, r := range read {
 		if r.From.After(at) {
-			out = append(out, Range{TimeRange: TimeRange{at, r.From}, Source: SourceCache})
+			out = append(out, Range{TimeRange: TimeRange{at, r.From}, Source: elsewhere})
 		}
 		pieces := res.pieces(r)
 		split = split || len(pieces) > 1
@@ -91,7 +103,7 @@ func (res *resolved) strategy(from, to time.Time) (ranges []Range, split bool) {
 		at = r.To
 	}
 	if to.After(at) {
-		out = append(out, Range{TimeRange: TimeRange{at, to}, Source: SourceCache})
+		out = append(out, Range{TimeRange: TimeRange{at, to}, Source: elsewhere})
 	}
 	return out, split
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ type goldenPlan struct {
 	SampleCQL      string        `json:"sample,omitempty"`
 	RawStatement   string        `json:"rawStatement,omitempty"`
 	SinglePartiton bool          `json:"singlePartition,omitempty"`
+	Rollup         *RollupRead   `json:"rollup,omitempty"`
 }
 
 type goldenRange struct {
@@ -50,7 +52,7 @@ type goldenStatement struct {
 
 func goldenOf(p *Plan) goldenPlan {
 	g := goldenPlan{Pieces: p.Pieces, Partitions: p.Partitions, Columns: p.Columns, SeriesColumns: p.SeriesColumns, Measures: p.Measures,
-		TimeKind: p.TimeKind, BucketColumn: p.BucketColumn, SampleCQL: p.Sample.CQL, SinglePartiton: p.SinglePartition}
+		TimeKind: p.TimeKind, BucketColumn: p.BucketColumn, SampleCQL: p.Sample.CQL, SinglePartiton: p.SinglePartition, Rollup: p.Rollup}
 	if p.Width > 0 {
 		g.Width = p.Width.String()
 	}
@@ -113,6 +115,14 @@ func TestPlanGolden(t *testing.T) {
 			Read: []TimeRange{{from, from.Add(time.Minute)}, {to.Add(-10 * time.Minute), to}}}},
 		{"instant", latest(), with(latestQuery("Temp C"), func(q *Query) { q.Instant = true }), PlanOptions{}},
 		{"table", seedTimer(), with(seedQuery("p99"), func(q *Query) { q.Format = FormatTable; q.Limit = 100 }), PlanOptions{}},
+		// Rollups written up to 17:07: 1h rollups answer 13:00-17:00 at 1h bins, raw rows the
+		// edges; a 5m query takes the 1m rollup (1h does not divide it) up to 17:05.
+		{"rollup", seedTimer(), seedIN, PlanOptions{Width: time.Hour, Rollups: seedRollups(from, to.Add(-53*time.Minute))}},
+		{"rollup-finer", seedTimer(), seedIN, PlanOptions{Width: 5 * time.Minute, SplitStatements: 8, Rollups: seedRollups(from, to.Add(-53*time.Minute))}},
+		{"rollup-bucketed", byDay, with(builder("ops", "by_day", "ts", []string{"v"}, Filter{Column: "sensor", Op: "IN", Values: []string{"a", "b"}}), func(q *Query) {
+			q.BucketColumn, q.BucketGranularity, q.BucketFormat = "day", GranularityDay, "YYYY-MM-DD"
+		}), PlanOptions{Width: 30 * time.Minute, Rollups: []Rollup{{WidthMs: 60000, TimeColumn: "ts", ValueColumns: []string{"v"}, SeriesColumns: []string{"sensor"},
+			From: from.Add(-24 * time.Hour), To: to.Add(-2 * time.Hour)}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +144,60 @@ func TestPlanGolden(t *testing.T) {
 		}
 		checkGolden(t, "raw-cql", goldenPlan{RawStatement: stmt, Ranges: []goldenRange{{From: from.Format(time.RFC3339Nano), To: to.Format(time.RFC3339Nano), Source: SourceRaw}}})
 	})
+}
+
+// seedRollups are 1h and 1m rollups of the seed timer table's p99 and interval_count.
+func seedRollups(from, to time.Time) []Rollup {
+	keys := []string{"environment", "application", "metric_name"}
+	vals := []string{"p99", "interval_count"}
+	return []Rollup{
+		{WidthMs: 3600000, TimeColumn: "metric_timestamp", ValueColumns: vals, SeriesColumns: keys, From: from.Add(-30 * 24 * time.Hour), To: to},
+		{WidthMs: 60000, TimeColumn: "metric_timestamp", ValueColumns: vals, SeriesColumns: keys, From: from.Add(-30 * 24 * time.Hour), To: to},
+	}
+}
+
+// Rollups answer only what merging whole rollup bins of the named partitions answers.
+func TestRollupsOnlyWhereTheyAnswer(t *testing.T) {
+	from := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	to := from.Add(6 * time.Hour)
+	rollups := seedRollups(from, to)
+	tests := []struct {
+		name string
+		q    *Query
+		opts PlanOptions
+		want bool
+	}{
+		{"seed query at 1h", seedQuery("p99"), PlanOptions{Width: time.Hour}, true},
+		{"width not a multiple of 1m", seedQuery("p99"), PlanOptions{Width: 90 * time.Second}, false},
+		{"measure not rolled up", seedQuery("p95"), PlanOptions{Width: time.Hour}, false},
+		{"filter on a clustering column", with(seedQuery("p99"), func(q *Query) {
+			q.Filters = append(q.Filters, Filter{Column: "p99", Op: ">", Values: []string{"1"}})
+			q.AllowFiltering = true
+		}), PlanOptions{Width: time.Hour}, false},
+		{"instant", with(seedQuery("p99"), func(q *Query) { q.Instant = true }), PlanOptions{Width: time.Hour}, false},
+		{"row limit", with(seedQuery("p99"), func(q *Query) { q.Limit = 10 }), PlanOptions{Width: time.Hour}, false},
+		{"table format", with(seedQuery("p99"), func(q *Query) { q.Format = FormatTable }), PlanOptions{}, false},
+		{"refresh of cached bins", seedQuery("p99"), PlanOptions{Width: time.Hour, Read: []TimeRange{{to.Add(-time.Hour), to}}}, false},
+		{"no rollups", seedQuery("p99"), PlanOptions{Width: time.Hour}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name != "no rollups" {
+				tt.opts.Rollups = rollups
+			}
+			p, err := BuildPlan(t.Context(), tt.q, seedTimer(), from, to, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Rollup != nil; got != tt.want {
+				t.Fatalf("rollup used: %v, want %v (ranges %+v)", got, tt.want, p.Ranges)
+			}
+			rolled := slices.ContainsFunc(p.Ranges, func(r Range) bool { return r.Source == SourceRollup })
+			if rolled != tt.want {
+				t.Fatalf("a rollup range: %v, want %v", rolled, tt.want)
+			}
+		})
+	}
 }
 
 func checkGolden(t *testing.T, name string, g goldenPlan) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -34,6 +35,9 @@ type State struct {
 
 // Key is the series' key.
 func (s *State) Key() string { return s.key }
+
+// Labels are the series' labels (a copy).
+func (s *State) Labels() map[string]string { return maps.Clone(s.labels) }
 
 // Bins is the number of bins the state covers.
 func (s *State) Bins() int { return s.bins }

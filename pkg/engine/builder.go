@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -38,6 +39,11 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if e.opts.SplitWide {
 		opts.SplitStatements = e.opts.MaxConcurrency
 	}
+	var pre notices
+	source := tableName{t.Keyspace, t.Name}.String()
+	if width > 0 {
+		opts.Rollups = e.useRollups(ctx, r, tableName{t.Keyspace, t.Name}, rf, &pre)
+	}
 	plan, err := query.BuildPlan(ctx, r.q, t, r.from, r.to, opts)
 	if errors.Is(err, query.ErrNothingToRead) {
 		// Nothing to ask Cassandra: no data, and the reason as a notice (a panel shows "No data").
@@ -59,14 +65,14 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if plan.Pieces > 0 {
 		executed += fmt.Sprintf("\n-- the time range read in %d pieces, %d statements in parallel", plan.Pieces, len(stmts))
 	}
-	ns := readNotice(plan, stmts, max(plan.Pieces, 1))
+	ns := append(pre, readNotice(plan, stmts, max(plan.Pieces, 1))...)
 	// What the scan counted goes into the notices: the buckets read and which were empty, and
 	// for a whole window without a row, one look at the table that may say why (explain.go).
 	account := func(s scanned, err error) (int64, error) {
 		if plan.BucketColumn != "" {
 			ns.add(noticeBuckets, "%s", bucketNotice(plan, stmts, s.runs, rf.partial(), e.opts.MaxConcurrency))
 		}
-		if err == nil && s.rows == 0 && !rf.partial() {
+		if err == nil && s.rows == 0 && !rf.partial() && plan.Rollup == nil {
 			if hint := e.explainEmpty(ctx, r.q, plan, t); hint != "" {
 				ns.add(noticeEmpty, "%s", hint)
 			}
@@ -96,7 +102,31 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if plan.Instant {
 		return e.instant(r, scan, shape, executed, &ns)
 	}
-	return e.binned(ctx, r, width, scan, plan.Limit, shape, executed, &ns, rf)
+	var rollups func(b *binning.Binner, mem *memBudget) (int64, error)
+	if plan.Rollup != nil {
+		executed += fmt.Sprintf("\n-- and bins from %s rollups of %s", formatWidth(time.Duration(plan.Rollup.WidthMs)*time.Millisecond), source)
+		rollups = func(b *binning.Binner, mem *memBudget) (int64, error) { return e.rollupBins(ctx, plan, source, b, mem) }
+	}
+	res, err = e.binned(ctx, r, width, scan, plan.Limit, shape, executed, &ns, rf, rollups)
+	if err != nil && errors.Is(err, binning.ErrRollupVersion) {
+		// Rollups this version cannot read: the whole window from raw rows, and say why.
+		off := false
+		q := *r.q
+		q.Rollups = &off
+		r2 := r
+		r2.q = &q
+		res, err2 := e.runBuilder(ctx, r2)
+		if err2 == nil {
+			for _, f := range res.Frames {
+				if f.Meta != nil {
+					f.Meta.Notices = append(f.Meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
+						Text: fmt.Sprintf("Rollups of %s skipped: %v. Read raw rows instead.", source, err)})
+				}
+			}
+		}
+		return res, err2
+	}
+	return res, err
 }
 
 // readerFactory makes a row reader for a result's columns (one per parallel worker).
@@ -114,7 +144,8 @@ type seriesShape struct {
 }
 
 // binned streams every statement's rows into bins: memory grows with series x bins, not rows.
-func (e *Engine) binned(ctx context.Context, r request, width time.Duration, scan scanFunc, limit int64, shape seriesShape, executed string, ns *notices, rf *refresh) (backend.DataResponse, error) {
+func (e *Engine) binned(ctx context.Context, r request, width time.Duration, scan scanFunc, limit int64, shape seriesShape, executed string, ns *notices, rf *refresh,
+	rollups func(b *binning.Binner, mem *memBudget) (int64, error)) (backend.DataResponse, error) {
 	fill, err := binning.ParseFill(r.q.Fill, r.q.FillValue)
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "fill: " + err.Error()}
@@ -192,11 +223,20 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 			return backend.DataResponse{}, fmt.Errorf("merge partial bins: %w", err)
 		}
 	}
+	rolled := int64(0)
+	if rollups != nil {
+		if rolled, err = rollups(merged, mem); err != nil {
+			return backend.DataResponse{}, err
+		}
+	}
 	if err := rf.apply(merged, mem); err != nil {
 		return backend.DataResponse{}, err
 	}
 	if err := rf.store(merged, rows); err != nil {
 		return backend.DataResponse{}, err
+	}
+	if rollups != nil {
+		ns.add(noticeRollups, "%d bins from rollups, %d rows raw.", rolled, rows)
 	}
 	if rf != nil {
 		ns.add(noticeBins, "%s", rf.notice(width, merged.NumBins(), rows))

@@ -96,7 +96,7 @@ func (e *Engine) runCQL(ctx context.Context, r request) (backend.DataResponse, e
 		}
 	}()
 	if r.q.Binning {
-		return e.binned(ctx, r, width, scan, 0, shape, executed, &notices{}, rf)
+		return e.binned(ctx, r, width, scan, 0, shape, executed, &notices{}, rf, nil)
 	}
 	return e.unbinned(r, scan, shape, stmt)
 }

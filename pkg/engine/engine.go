@@ -67,6 +67,8 @@ type Options struct {
 	LateWindow time.Duration
 	// Now is the clock that decides which bins are closed; nil means time.Now.
 	Now func() time.Time
+	// Rollups, when set, is where metrics-server's rollups are read from (nil: raw rows only).
+	Rollups RollupSource
 	// SplitWide reads the long range of a binned query over few partitions as pieces in
 	// parallel, up to MaxConcurrency statements (on unless the data source's
 	// disableWideSplit: measured by scripts/bench.sh, a 1M-row partition read 2x faster).

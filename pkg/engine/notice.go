@@ -20,6 +20,8 @@ const (
 	noticeNothing
 	// noticeBins: the bin width, the bins, the rows read and what the bin cache gave.
 	noticeBins
+	// noticeRollups: which rollups answered, or why none could be read.
+	noticeRollups
 	// noticeLatest: an instant query's latest values.
 	noticeLatest
 	// noticeTruncated: a row limit or the data source's max rows cut the answer.

@@ -39,6 +39,9 @@ var rollupKeyTypes = map[string]bool{
 	"varint": true, "uuid": true, "timeuuid": true, "boolean": true,
 }
 
+// RollupKeyType says whether a partition key column of this CQL type can key rollup series.
+func RollupKeyType(cqlType string) bool { return rollupKeyTypes[strings.ToLower(cqlType)] }
+
 // rollupRange picks the coarsest rollup that can answer whole bins of the window, and the
 // range [lo, hi) of bin edges it answers; nil when none can. A rollup answers a query that
 // bins a time series (no instant, no row limit) of the rollup's time column and measures,

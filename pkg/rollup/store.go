@@ -16,6 +16,7 @@ import (
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/query"
 	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
 
@@ -124,14 +125,8 @@ func ParseShard(text string) (Shard, error) {
 }
 
 // Coverage is what a reader may take from rollups of one source at one width: every series'
-// bins in [From, To) are written (by every shard).
-type Coverage struct {
-	WidthMs       int64
-	TimeColumn    string
-	ValueColumns  []string
-	SeriesColumns []string
-	From, To      time.Time
-}
+// bins in [From, To) are written (by every shard). It is what the planner takes.
+type Coverage = query.Rollup
 
 // Store reads and writes the rollup keyspace.
 type Store struct {

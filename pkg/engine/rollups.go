@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/binning"
+	"github.com/metricsserver/cassandra-datasource/pkg/query"
+)
+
+// RollupSource is where the engine finds metrics-server's rollups (pkg/rollup's Reader).
+type RollupSource interface {
+	// Coverage is what the rollup keyspace holds of a source table (keyspace.table), coarsest
+	// width first; none when it holds nothing of it.
+	Coverage(ctx context.Context, source string) ([]query.Rollup, error)
+	// ReadBins calls fn with each stored bin of one series' measure at one width that starts in
+	// [fromMs, toMs).
+	ReadBins(ctx context.Context, source, series, column string, widthMs, fromMs, toMs int64, fn func(binning.RollupBin) error) error
+}
+
+// useRollups says whether a query may read rollups, and what the rollup keyspace holds of its
+// table. A failure to learn that is a notice: the query reads raw rows.
+func (e *Engine) useRollups(ctx context.Context, r request, t tableName, rf *refresh, ns *notices) []query.Rollup {
+	if e.opts.Rollups == nil || (r.q.Rollups != nil && !*r.q.Rollups) || r.q.Format != query.FormatTimeSeries || r.q.Instant || rf.partial() {
+		return nil
+	}
+	cov, err := e.opts.Rollups.Coverage(ctx, t.String())
+	if err != nil {
+		if ctx.Err() == nil {
+			ns.add(noticeRollups, "Rollups not read (%v): raw rows instead.", err)
+		}
+		return nil
+	}
+	return cov
+}
+
+type tableName struct{ keyspace, table string }
+
+func (t tableName) String() string { return t.keyspace + "." + t.table }
+
+// rollupBins merges the plan's rollup range into b: for every series the filters name and
+// every measure, the stored bins of the range. Several partitions of one query series (its
+// series columns are fewer than the rollup's) merge into it, as their rows would.
+func (e *Engine) rollupBins(ctx context.Context, plan *query.Plan, source string, b *binning.Binner, mem *memBudget) (int64, error) {
+	rr := plan.Rollup
+	var rg *query.Range
+	for i := range plan.Ranges {
+		if plan.Ranges[i].Source == query.SourceRollup {
+			rg = &plan.Ranges[i]
+		}
+	}
+	if rr == nil || rg == nil {
+		return 0, nil
+	}
+	// The query's series key is the text of its series columns, in their order, as the row
+	// reader makes it.
+	idx := make([]int, len(plan.SeriesColumns))
+	for i, c := range plan.SeriesColumns {
+		idx[i] = slices.Index(rr.SeriesColumns, c)
+	}
+	fromMs, toMs := rg.From.UnixMilli(), rg.To.UnixMilli()
+	bins := int64(0)
+	for _, key := range rr.Series {
+		vals := make([]string, len(idx))
+		labels := make(map[string]string, len(idx))
+		for i, j := range idx {
+			vals[i] = key[j]
+			labels[plan.SeriesColumns[i]] = key[j]
+		}
+		seriesKey := strings.Join(vals, "\x1f")
+		rollupKey := strings.Join(key, "\x1f")
+		for ci, m := range plan.Measures {
+			err := e.opts.Rollups.ReadBins(ctx, source, rollupKey, m.Name, rr.WidthMs, fromMs, toMs, func(rb binning.RollupBin) error {
+				s := b.Lookup(seriesKey)
+				if s == nil {
+					if err := mem.newSeries(); err != nil {
+						return err
+					}
+					s = b.Series(seriesKey, labels)
+				}
+				before := s.SketchBytes()
+				if err := s.MergeRollup(ci, rr.WidthMs, rb); err != nil {
+					return fmt.Errorf("merge a rollup bin of %s: %w", m.Name, err)
+				}
+				bins++
+				if n := s.SketchBytes() - before; n != 0 {
+					return mem.sketches(n)
+				}
+				return nil
+			})
+			if err != nil {
+				return bins, err
+			}
+		}
+	}
+	return bins, nil
+}
+
+// errRollupUnreadable marks a rollup that could not be read: the query is answered from raw
+// rows instead, with a notice.
+var errRollupUnreadable = errors.New("rollup unreadable")

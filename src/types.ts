@@ -75,6 +75,8 @@ export interface CassandraQuery extends DataQuery {
   alias?: string;
   /** false reads a binned query's whole range on every refresh; absent means the bin cache is used. */
   cache?: boolean;
+  /** false makes a builder query read raw rows even where rollups hold its range; absent means rollups are used. */
+  rollups?: boolean;
 
   // CQL
   rawCql?: string;
@@ -149,6 +151,10 @@ export interface CassandraOptions extends DataSourceJsonData {
   disableWideSplit?: boolean;
   /** Duration string, e.g. '5m': how long after their time rows may still arrive. */
   lateDataWindow?: string;
+  /** Keyspace of metrics-server's rollups (pre-aggregated bins), which long ranges read where they exist. */
+  rollupKeyspace?: string;
+  /** Always read raw rows, never rollups. */
+  disableRollups?: boolean;
   /** Connect through Grafana's secure socks proxy (private data source connect). */
   enableSecureSocksProxy?: boolean;
   tls?: TlsOptions;

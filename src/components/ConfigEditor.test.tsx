@@ -223,6 +223,35 @@ describe('ConfigEditor', () => {
     expect(latest().jsonData.disableWideSplit).toBeUndefined();
   });
 
+  it('writes the rollup keyspace and disableRollups to jsonData, and drops them when cleared', () => {
+    const { latest } = renderEditor(settings());
+    const keyspace = screen.getByLabelText(label('Rollup keyspace'));
+    expect(keyspace).toHaveAttribute('placeholder', 'metrics_rollups');
+    expect(keyspace).toHaveValue('');
+    expect(screen.getByLabelText(label('Disable rollups'))).not.toBeChecked();
+    fireEvent.change(keyspace, { target: { value: ' rollups_1m ' } });
+    fireEvent.click(screen.getByLabelText(label('Disable rollups')));
+    expect(latest().jsonData).toEqual({ hosts: ['10.0.0.1'], rollupKeyspace: 'rollups_1m', disableRollups: true });
+    expect(screen.getByLabelText(label('Disable rollups'))).toBeChecked();
+    fireEvent.change(keyspace, { target: { value: '' } });
+    fireEvent.click(screen.getByLabelText(label('Disable rollups')));
+    expect(latest().jsonData.rollupKeyspace).toBeUndefined();
+    expect(latest().jsonData.disableRollups).toBeUndefined();
+  });
+
+  it('flags a rollup keyspace that is not a keyspace name, saying what to use', () => {
+    const { latest } = renderEditor(settings());
+    fireEvent.change(screen.getByLabelText(label('Rollup keyspace')), { target: { value: 'a.b' } });
+    expect(latest().jsonData.rollupKeyspace).toBe('a.b');
+    expect(
+      screen.getByText(
+        '"a.b" is not a keyspace name: use up to 48 letters, digits and underscores, or leave it empty for metrics_rollups'
+      )
+    ).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText(label('Rollup keyspace')), { target: { value: 'a_b' } });
+    expect(screen.queryByText(/is not a keyspace name/)).not.toBeInTheDocument();
+  });
+
   it('flags a bad late data window and a memory budget of 0 next to their fields', () => {
     renderEditor(settings({ jsonData: { hosts: ['h'], lateDataWindow: 'later', maxQueryMemoryMiB: 0 } }));
     expect(screen.getByText('Use a duration such as 500ms, 5s or 1m')).toBeInTheDocument();
@@ -283,5 +312,16 @@ describe('settings helpers', () => {
     expect(
       validateSettings({ hosts: ['a'], keyspace: 'metric_data', allowedKeyspaces: ['b'] }).allowedKeyspaces
     ).toMatch(/default keyspace metric_data/);
+  });
+
+  it('takes a rollup keyspace of up to 48 letters, digits and underscores, as the backend does', () => {
+    expect(validateSettings({ hosts: ['a'], rollupKeyspace: 'metrics_rollups' })).toEqual({});
+    expect(validateSettings({ hosts: ['a'], rollupKeyspace: 'Rollups_2026' })).toEqual({});
+    expect(validateSettings({ hosts: ['a'], rollupKeyspace: 'r'.repeat(48) })).toEqual({});
+    // Empty is the default keyspace, as for the backend.
+    expect(validateSettings({ hosts: ['a'], rollupKeyspace: '' })).toEqual({});
+    for (const bad of ['a.b', 'r'.repeat(49), 'my-rollups', 'a b', '"quoted"', 'rollups;', 'rölls']) {
+      expect(validateSettings({ hosts: ['a'], rollupKeyspace: bad }).rollupKeyspace).toMatch(/is not a keyspace name/);
+    }
   });
 });

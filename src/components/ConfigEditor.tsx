@@ -49,6 +49,8 @@ type NumberKey =
   | 'maxBucketStatements'
   | 'maxPartitions'
   | 'binCacheMiB';
+// Keyspace names the backend reads unquoted: the rule of its check on rollupKeyspace.
+const KEYSPACE_NAME = /^[A-Za-z0-9_]{1,48}$/;
 const DURATION_KEYS: DurationKey[] = ['connectTimeout', 'queryTimeout', 'lateDataWindow'];
 const NUMBER_KEYS: NumberKey[] = [
   'pageSize',
@@ -101,6 +103,9 @@ export function validateSettings(jsonData: CassandraOptions): Partial<Record<key
     // The backend refuses it too: every query of the default keyspace would be refused.
     errors.allowedKeyspaces = `Add the default keyspace ${jsonData.keyspace}, or leave the list empty`;
   }
+  if (jsonData.rollupKeyspace && !KEYSPACE_NAME.test(jsonData.rollupKeyspace)) {
+    errors.rollupKeyspace = `"${jsonData.rollupKeyspace}" is not a keyspace name: use up to 48 letters, digits and underscores, or leave it empty for ${SETTINGS_DEFAULTS.rollupKeyspace}`;
+  }
   for (const key of NUMBER_KEYS) {
     const v = jsonData[key];
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
@@ -134,6 +139,7 @@ function parseNumber(text: string): number | undefined {
 const LIMIT_FIELDS: Array<
   | { key: DurationKey; kind: 'duration'; label: string; description: string; note?: string }
   | { key: NumberKey; kind: 'number'; label: string; description: string; note?: string }
+  | { key: 'rollupKeyspace'; kind: 'text'; label: string; description: string; note?: string }
 > = [
   {
     key: 'connectTimeout',
@@ -202,10 +208,21 @@ const LIMIT_FIELDS: Array<
     description: 'How long after their time rows may still arrive',
     note: '; younger bins are read again on every refresh',
   },
+  {
+    key: 'rollupKeyspace',
+    kind: 'text',
+    label: 'Rollup keyspace',
+    description:
+      "Keyspace where metrics-server's rollup writer keeps pre-aggregated bins; long ranges read them where they exist instead of every raw row",
+  },
 ];
 
 // Settings that turn a default behaviour off: stored only when on, so a cleared switch leaves no key.
-const SWITCH_FIELDS: Array<{ key: 'disableBinCache' | 'disableWideSplit'; label: string; description: string }> = [
+const SWITCH_FIELDS: Array<{
+  key: 'disableBinCache' | 'disableWideSplit' | 'disableRollups';
+  label: string;
+  description: string;
+}> = [
   {
     key: 'disableBinCache',
     label: 'Turn off the bin cache',
@@ -216,6 +233,11 @@ const SWITCH_FIELDS: Array<{ key: 'disableBinCache' | 'disableWideSplit'; label:
     label: 'Read partitions in one piece',
     description:
       'Read each partition of a binned query with one statement. By default a long range over few partitions is read as bin-aligned pieces in parallel (same answer, faster)',
+  },
+  {
+    key: 'disableRollups',
+    label: 'Disable rollups',
+    description: "Always read raw rows, even where rollups hold a query's range",
   },
 ];
 
@@ -243,8 +265,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     maxPartitions: useId(),
     binCacheMiB: useId(),
     lateDataWindow: useId(),
+    rollupKeyspace: useId(),
     disableBinCache: useId(),
     disableWideSplit: useId(),
+    disableRollups: useId(),
     tlsEnabled: useId(),
     skipVerify: useId(),
     serverName: useId(),
@@ -257,7 +281,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
   const setTls = (patch: Partial<TlsOptions>) => setJson({ tls: { ...tls, ...patch } });
   const setText =
-    (key: 'keyspace' | 'username' | 'localDatacenter' | DurationKey) => (e: ChangeEvent<HTMLInputElement>) =>
+    (key: 'keyspace' | 'username' | 'localDatacenter' | 'rollupKeyspace' | DurationKey) =>
+    (e: ChangeEvent<HTMLInputElement>) =>
       setJson({ [key]: e.currentTarget.value.trim() === '' ? undefined : e.currentTarget.value.trim() });
   const setNumber = (key: 'port' | NumberKey) => (e: ChangeEvent<HTMLInputElement>) =>
     setJson({ [key]: parseNumber(e.currentTarget.value) });
@@ -494,7 +519,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       <Divider spacing={1} />
       <ConfigSection
         title="Additional settings"
-        description="Timeouts, limits and the bin cache. Empty fields take the defaults shown."
+        description="Timeouts, limits, the bin cache and rollups. Empty fields take the defaults shown."
         isCollapsible
         isInitiallyOpen
       >
@@ -510,7 +535,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             <Input
               id={ids[f.key]}
               type={f.kind === 'number' ? 'number' : undefined}
-              width={16}
+              width={f.kind === 'text' ? 24 : 16}
               placeholder={String(SETTINGS_DEFAULTS[f.key])}
               value={jsonData[f.key] ?? ''}
               onChange={f.kind === 'number' ? setNumber(f.key) : setText(f.key)}

@@ -263,6 +263,49 @@ describe('QueryEditor builder', () => {
     expect(field('Bin cache')).not.toBeChecked();
   });
 
+  it('turns rollups off for one query and back on, saving only false', async () => {
+    const { latest, onRunQuery } = await renderEditor(complete);
+    expect(field('Rollups')).toBeChecked();
+    expect(field('Rollups')).toBeEnabled();
+    fireEvent.click(field('Rollups'));
+    expect(latest()).toEqual({ ...complete, rollups: false });
+    expect(field('Rollups')).not.toBeChecked();
+    fireEvent.click(field('Rollups'));
+    expect(latest()).not.toHaveProperty('rollups', false);
+    expect(latest().rollups).toBeUndefined();
+    expect(field('Rollups')).toBeChecked();
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+    await previewAnswered();
+  });
+
+  it('shows rollups as unused for the table format, instant queries and queries with a limit', async () => {
+    const { latest } = await renderEditor({ ...complete, rollups: false });
+    expect(field('Rollups')).toBeEnabled();
+    fireEvent.click(screen.getByLabelText('Table format'));
+    expect(field('Rollups')).toBeDisabled();
+    expect(field('Rollups')).not.toBeChecked();
+    fireEvent.click(screen.getByLabelText('Time series format'));
+    expect(field('Rollups')).toBeEnabled();
+    fireEvent.click(field('Instant'));
+    expect(field('Rollups')).toBeDisabled();
+    fireEvent.click(field('Instant'));
+    expect(field('Rollups')).toBeEnabled();
+    const limit = field('Limit');
+    fireEvent.change(limit, { target: { value: '100' } });
+    fireEvent.blur(limit);
+    expect(field('Rollups')).toBeDisabled();
+    expect(field('Rollups')).not.toBeChecked();
+    // Shown off where unused, the saved choice is kept for when it applies again.
+    expect(latest().rollups).toBe(false);
+    await previewAnswered();
+  });
+
+  it('offers no rollups switch in CQL mode', async () => {
+    await renderEditor({ refId: 'A', queryType: 'cql', rawCql: 'SELECT * FROM t' });
+    expect(field('Bin cache')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Rollups')).not.toBeInTheDocument();
+  });
+
   it('switches the builder to the table format, where bins do not apply', async () => {
     const { latest } = await renderEditor(complete);
     await waitFor(() => expect(screen.getByTestId('cql-preview').textContent).toMatch(/-- per bin: /));

@@ -12,6 +12,7 @@ import { FormatSelect } from './FormatSelect';
 import { IntervalFillEditor } from './IntervalFillEditor';
 import { OptionsEditor } from './OptionsEditor';
 import { CacheSwitch } from './CacheSwitch';
+import { RollupsSwitch } from './RollupsSwitch';
 import { SeriesColumnsSelect } from './SeriesColumnsSelect';
 import { TableSelect } from './TableSelect';
 import { TimeColumnSelect } from './TimeColumnSelect';
@@ -177,6 +178,19 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
                 ? 'instant queries read everything'
                 : query.limit
                   ? 'queries with a limit read everything'
+                  : undefined
+          }
+          onChange={onChange}
+        />
+        <RollupsSwitch
+          rollups={query.rollups}
+          unusedBecause={
+            isTable
+              ? 'tables read the raw rows'
+              : query.instant
+                ? 'instant queries read the latest raw rows'
+                : query.limit
+                  ? 'queries with a limit read raw rows'
                   : undefined
           }
           onChange={onChange}

@@ -102,10 +102,14 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 	if plan.Instant {
 		return e.instant(r, scan, shape, executed, &ns)
 	}
-	var rollups func(b *binning.Binner, mem *memBudget) (int64, error)
+	var rollups func(b *binning.Binner, mem *memBudget) (string, error)
 	if plan.Rollup != nil {
-		executed += fmt.Sprintf("\n-- and bins from %s rollups of %s", formatWidth(time.Duration(plan.Rollup.WidthMs)*time.Millisecond), source)
-		rollups = func(b *binning.Binner, mem *memBudget) (int64, error) { return e.rollupBins(ctx, plan, source, b, mem) }
+		rw := formatWidth(time.Duration(plan.Rollup.WidthMs) * time.Millisecond)
+		executed += fmt.Sprintf("\n-- and bins from the %s rollups of %s", rw, source)
+		rollups = func(b *binning.Binner, mem *memBudget) (string, error) {
+			n, err := e.rollupBins(ctx, plan, source, b, mem)
+			return fmt.Sprintf("%d bins from %s rollups", n, rw), err
+		}
 	}
 	res, err = e.binned(ctx, r, width, scan, plan.Limit, shape, executed, &ns, rf, rollups)
 	if err != nil && errors.Is(err, binning.ErrRollupVersion) {
@@ -145,7 +149,7 @@ type seriesShape struct {
 
 // binned streams every statement's rows into bins: memory grows with series x bins, not rows.
 func (e *Engine) binned(ctx context.Context, r request, width time.Duration, scan scanFunc, limit int64, shape seriesShape, executed string, ns *notices, rf *refresh,
-	rollups func(b *binning.Binner, mem *memBudget) (int64, error)) (backend.DataResponse, error) {
+	rollups func(b *binning.Binner, mem *memBudget) (string, error)) (backend.DataResponse, error) {
 	fill, err := binning.ParseFill(r.q.Fill, r.q.FillValue)
 	if err != nil {
 		return backend.DataResponse{}, &userError{msg: "fill: " + err.Error()}
@@ -223,7 +227,7 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 			return backend.DataResponse{}, fmt.Errorf("merge partial bins: %w", err)
 		}
 	}
-	rolled := int64(0)
+	rolled := ""
 	if rollups != nil {
 		if rolled, err = rollups(merged, mem); err != nil {
 			return backend.DataResponse{}, err
@@ -236,7 +240,7 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 		return backend.DataResponse{}, err
 	}
 	if rollups != nil {
-		ns.add(noticeRollups, "%d bins from rollups, %d rows raw.", rolled, rows)
+		ns.add(noticeRollups, "%s, %d rows raw.", rolled, rows)
 	}
 	if rf != nil {
 		ns.add(noticeBins, "%s", rf.notice(width, merged.NumBins(), rows))

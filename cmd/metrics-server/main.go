@@ -2,6 +2,7 @@
 //
 //	metrics-server [--config config.json]      serve the API
 //	metrics-server demo-data [flags]           create the schema and load demo data
+//	metrics-server rollup [flags]              write rollups of the configured tables
 //
 // Configuration comes from the config file and METRICS_SERVER_* environment variables, which
 // win over the file. See example_config.json.
@@ -42,11 +43,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "demo-data" {
 		return demoData(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "rollup" {
+		return rollupCmd(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("metrics-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "JSON config file (see example_config.json); METRICS_SERVER_* variables override it")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: metrics-server [--config config.json]\n       metrics-server demo-data [--help]")
+		fmt.Fprintln(stderr, "usage: metrics-server [--config config.json]\n       metrics-server demo-data [--help]\n       metrics-server rollup [--help]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

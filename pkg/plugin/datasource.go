@@ -14,6 +14,7 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/bincache"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
+	"github.com/metricsserver/cassandra-datasource/pkg/rollup"
 )
 
 var (
@@ -29,6 +30,8 @@ type Datasource struct {
 	session *cassandra.Lazy
 	// cache holds the closed bins of this data source's binned queries (nil when turned off).
 	cache *bincache.Cache
+	// rollups keeps what was read of the rollup keyspace's checkpoints.
+	rollups *rollup.Cache
 
 	resOnce   sync.Once
 	resources backend.CallResourceHandler
@@ -42,7 +45,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	if err == nil {
 		settings.Dialer, err = secureSocksDialer(ctx, s)
 	}
-	return &Datasource{settings: settings, settingsErr: err, session: cassandra.NewLazy(settings, nil), cache: engine.NewCache(settings)}, nil
+	return &Datasource{settings: settings, settingsErr: err, session: cassandra.NewLazy(settings, nil), cache: engine.NewCache(settings), rollups: rollup.NewCache()}, nil
 }
 
 // Dispose closes the session when Grafana replaces this instance.

@@ -9,6 +9,7 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
 	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/resources"
+	"github.com/metricsserver/cassandra-datasource/pkg/rollup"
 )
 
 var (
@@ -29,6 +30,9 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	}
 	opts := engine.OptionsFrom(d.settings)
 	opts.Cache = d.cache
+	if !d.settings.DisableRollups {
+		opts.Rollups = rollup.NewReader(d.settings.RollupKeyspace, c, d.rollups)
+	}
 	return engine.New(c, opts).QueryData(ctx, req), nil
 }
 

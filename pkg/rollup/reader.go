@@ -15,33 +15,47 @@ import (
 const coverageTTL = 30 * time.Second
 
 // Reader is the plugin's view of the rollup keyspace: read only, with the checkpoints of each
-// source kept for coverageTTL so a dashboard's panels ask Cassandra once.
+// source kept for coverageTTL (in a Cache that outlives one request) so a dashboard's panels
+// ask Cassandra once.
 type Reader struct {
 	store Store
 	q     Querier
-	now   func() time.Time
+	cache *Cache
+}
 
+// Cache keeps what readers learnt of the checkpoints; one per data source.
+type Cache struct {
+	now   func() time.Time
 	mu    sync.Mutex
 	cache map[string]coverageEntry
 }
+
+// NewCache makes an empty cache of checkpoints.
+func NewCache() *Cache { return &Cache{now: time.Now, cache: map[string]coverageEntry{}} }
 
 type coverageEntry struct {
 	at  time.Time
 	cov []query.Rollup
 }
 
-// NewReader reads rollups from keyspace through q.
-func NewReader(keyspace string, q Querier) *Reader {
-	return &Reader{store: Store{Keyspace: keyspace}, q: q, now: time.Now, cache: map[string]coverageEntry{}}
+// NewReader reads rollups from keyspace through q, keeping checkpoints in cache (nil: a cache
+// of its own).
+func NewReader(keyspace string, q Querier, cache *Cache) *Reader {
+	if cache == nil {
+		cache = NewCache()
+	}
+	return &Reader{store: Store{Keyspace: keyspace}, q: q, cache: cache}
 }
 
 // Coverage is what the rollup keyspace holds of source (keyspace.table), coarsest width first.
 // A keyspace or table that does not exist holds nothing: no error, the query reads raw rows.
 func (r *Reader) Coverage(ctx context.Context, source string) ([]query.Rollup, error) {
-	r.mu.Lock()
-	e, ok := r.cache[source]
-	r.mu.Unlock()
-	if ok && r.now().Sub(e.at) < coverageTTL {
+	c := r.cache
+	key := r.store.Keyspace + "\x00" + source
+	c.mu.Lock()
+	e, ok := c.cache[key]
+	c.mu.Unlock()
+	if ok && c.now().Sub(e.at) < coverageTTL {
 		return e.cov, nil
 	}
 	cps, err := r.store.Checkpoints(ctx, r.q, source)
@@ -49,12 +63,12 @@ func (r *Reader) Coverage(ctx context.Context, source string) ([]query.Rollup, e
 		return nil, err
 	}
 	cov := Covered(cps)
-	r.mu.Lock()
-	if len(r.cache) > 10000 { // sources are tables: this only bounds a hostile caller
-		clear(r.cache)
+	c.mu.Lock()
+	if len(c.cache) > 10000 { // sources are tables: this only bounds a hostile caller
+		clear(c.cache)
 	}
-	r.cache[source] = coverageEntry{at: r.now(), cov: cov}
-	r.mu.Unlock()
+	c.cache[key] = coverageEntry{at: c.now(), cov: cov}
+	c.mu.Unlock()
 	return cov, nil
 }
 

@@ -148,7 +148,7 @@ func TestRollupsEqualRawRows(t *testing.T) {
 	c := setup(t)
 	now := end.Add(10 * time.Minute)
 	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), now)
-	reader := rollup.NewReader(rollupKeyspace, c)
+	reader := rollup.NewReader(rollupKeyspace, c, nil)
 	e := engine.New(c, engine.Options{Rollups: reader})
 	for _, tt := range []struct {
 		name     string
@@ -203,7 +203,7 @@ func TestRollupsEqualRawRows(t *testing.T) {
 func TestRollupsReadFewRowsAndHalfRolledRanges(t *testing.T) {
 	c := setup(t)
 	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), end.Add(-2*time.Hour+5*time.Minute))
-	e := engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c)})
+	e := engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c, nil)})
 	q := builder("1h", []string{"max", "p50", "count"}, true, seriesFilters...)
 	got, notes := answer(t, e, q, end.Add(-6*time.Hour), end)
 	if !strings.Contains(notes, "48 bins from 1h rollups, 2880 rows raw") {
@@ -219,7 +219,7 @@ func TestRollupsReadFewRowsAndHalfRolledRanges(t *testing.T) {
 
 	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), end.Add(10*time.Minute))
 	// The reader keeps checkpoints for 30 s: a new reader sees the pass at once.
-	e = engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c)})
+	e = engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c, nil)})
 	_, notes = answer(t, e, builder("1h", []string{"max"}, true, seriesFilters...), end.Add(-6*time.Hour), end)
 	if !strings.Contains(notes, "72 bins from 1h rollups, 0 rows raw") {
 		t.Fatalf("notices: %q, want 72 bins (4 series x 6 hours x 3 measures) from rollups and no raw row", notes)
@@ -262,7 +262,7 @@ func TestWriterIdempotentLateRowsAndShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), now.Add(time.Minute))
-	e := engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c)})
+	e := engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c, nil)})
 	q := builder("1h", []string{"max"}, true, seriesFilters...)
 	q.ValueColumns = []string{"p99"}
 	frames, notes := answer(t, e, q, end.Add(-3*time.Hour), end)

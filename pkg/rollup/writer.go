@@ -440,13 +440,13 @@ func (w *Writer) progress(table string, width time.Duration, total int, done *at
 				if n > 0 {
 					eta = (time.Duration(el/float64(n)*float64(int64(total)-n)) * time.Second).Round(time.Second).String()
 				}
-				fmt.Fprintf(w.Progress, "rollup %s %s: %d/%d series, %.0f rows/s, ETA %s\n", table, width, n, total, rate, eta)
+				fmt.Fprintf(w.Progress, "rollup %s %s: %d/%d series, %.0f rows/s, ETA %s\n", table, short(width), n, total, rate, eta)
 			}
 		}
 	}()
 	return func() {
 		close(stop)
-		fmt.Fprintf(w.Progress, "rollup %s %s: %d series in %s, %d rows read, %d bins written in all\n", table, width, done.Load(),
+		fmt.Fprintf(w.Progress, "rollup %s %s: %d series in %s, %d rows read, %d bins written in all\n", table, short(width), done.Load(),
 			time.Since(began).Round(time.Millisecond), w.stats.RowsRead.Load()-rows0, w.stats.BinsWritten.Load())
 	}
 }
@@ -538,6 +538,18 @@ func (w *Writer) write(ctx context.Context, source string, s series, measures []
 		}
 	}
 	return nil
+}
+
+// short writes a width as 1m or 1h, not 1m0s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func floorTime(t time.Time, w time.Duration) time.Time {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
+	"github.com/metricsserver/cassandra-datasource/pkg/rollup"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
 
@@ -33,6 +34,76 @@ type Config struct {
 	Debug     bool            `json:"debug"`
 	Server    ServerConfig    `json:"server"`
 	Cassandra CassandraConfig `json:"cassandra"`
+	Rollup    RollupConfig    `json:"rollup"`
+}
+
+// RollupConfig is the rollup writer's section (metrics-server rollup), and where the server's
+// own queries read rollups from.
+type RollupConfig struct {
+	// Keyspace holds the rollups (default metrics_rollups).
+	Keyspace string `json:"keyspace"`
+	// Disable makes the server's queries read raw rows only.
+	Disable bool `json:"disable"`
+	// Widths, finest first (default 1m and 1h); each a whole multiple of the finest.
+	Widths  []string              `json:"widths"`
+	Sources []rollup.SourceConfig `json:"sources"`
+	// LateDataWindow (default 5m): bins ending later than now minus this wait for the next pass.
+	LateDataWindow string `json:"late_data_window"`
+	// Reroll (default 1h) is rolled up again on every pass, so late rows are counted.
+	Reroll string `json:"reroll"`
+	// Backfill (default 720h) is how far back a source's first pass starts.
+	Backfill string `json:"backfill"`
+	// Parallel is how many series are rolled up at once (default 4).
+	Parallel int `json:"parallel"`
+	// Interval is the time between passes of a writer that keeps running (default 1m).
+	Interval string `json:"interval"`
+	// Username and Password, when set, are the writer's own credentials (it needs SELECT on
+	// the sources and MODIFY on the rollup keyspace); otherwise the cassandra section's.
+	Username string `json:"username"`
+	Password string `json:"password"`
+	// ReplicationFactor of the rollup keyspace that --create-schema creates (default 1).
+	ReplicationFactor int `json:"replication_factor"`
+}
+
+// Writer turns the section into the writer's configuration, checked.
+func (r RollupConfig) Writer() (rollup.Config, error) {
+	cfg := rollup.Config{Keyspace: r.Keyspace, Sources: r.Sources, Parallel: r.Parallel}
+	for _, w := range r.Widths {
+		d, err := time.ParseDuration(w)
+		if err != nil {
+			return cfg, &ConfigError{Source: "rollup.widths", Msg: fmt.Sprintf("%q is not a duration such as 1m", w)}
+		}
+		cfg.Widths = append(cfg.Widths, d)
+	}
+	for _, f := range []struct {
+		name, v string
+		dst     *time.Duration
+	}{{"rollup.late_data_window", r.LateDataWindow, &cfg.LateDataWindow}, {"rollup.reroll", r.Reroll, &cfg.Reroll}, {"rollup.backfill", r.Backfill, &cfg.Backfill}} {
+		if f.v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f.v)
+		if err != nil || d <= 0 {
+			return cfg, &ConfigError{Source: f.name, Msg: fmt.Sprintf("%q is not a positive duration such as 1h", f.v)}
+		}
+		*f.dst = d
+	}
+	if err := cfg.Check(); err != nil {
+		return cfg, &ConfigError{Source: "rollup", Msg: err.Error()}
+	}
+	return cfg, nil
+}
+
+// PassInterval is the time between a running writer's passes.
+func (r RollupConfig) PassInterval() (time.Duration, error) {
+	if r.Interval == "" {
+		return time.Minute, nil
+	}
+	d, err := time.ParseDuration(r.Interval)
+	if err != nil || d < time.Second {
+		return 0, &ConfigError{Source: "rollup.interval", Msg: fmt.Sprintf("%q is not a duration of at least 1s such as 1m", r.Interval)}
+	}
+	return d, nil
 }
 
 // ServerConfig is how the HTTP side listens.
@@ -350,6 +421,12 @@ func (c Config) Settings() (cassandra.Settings, error) {
 	}
 	if len(cc.AllowedKeyspaces) > 0 {
 		jsonData["allowedKeyspaces"] = cc.AllowedKeyspaces
+	}
+	if c.Rollup.Keyspace != "" {
+		jsonData["rollupKeyspace"] = c.Rollup.Keyspace
+	}
+	if c.Rollup.Disable {
+		jsonData["disableRollups"] = true
 	}
 	secure := map[string]string{"password": cc.Password}
 	if cc.TLS.on() {

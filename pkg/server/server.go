@@ -23,6 +23,7 @@ import (
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
 	"github.com/metricsserver/cassandra-datasource/pkg/errs"
 	"github.com/metricsserver/cassandra-datasource/pkg/resources"
+	"github.com/metricsserver/cassandra-datasource/pkg/rollup"
 	"github.com/metricsserver/cassandra-datasource/pkg/seed"
 )
 
@@ -68,6 +69,7 @@ type Server struct {
 	handler     http.Handler
 	session     *cassandra.Lazy
 	cache       *bincache.Cache // closed bins of binned queries; nil when turned off
+	rollups     *rollup.Cache   // what was read of the rollup keyspace's checkpoints
 	healthCache *healthCache
 }
 
@@ -98,6 +100,7 @@ func New(settings cassandra.Settings, opts Options) *Server {
 	s := &Server{settings: settings, opts: opts, log: opts.Logger, metrics: newMetrics(), sem: make(chan struct{}, opts.Threads)}
 	s.session = cassandra.NewLazy(settings, s.metrics.observe)
 	s.healthCache = &healthCache{ttl: opts.HealthTTL, now: opts.Now, check: s.checkHealth}
+	s.rollups = rollup.NewCache()
 	if s.cache = engine.NewCache(settings); s.cache != nil {
 		s.metrics.registry.MustRegister(cacheCollector{s.cache})
 	}
@@ -123,6 +126,9 @@ func (s *Server) Client(ctx context.Context) (*cassandra.Client, error) {
 func (s *Server) engine(c *cassandra.Client) *engine.Engine {
 	opts := engine.OptionsFrom(s.settings)
 	opts.Cache = s.cache
+	if !s.settings.DisableRollups {
+		opts.Rollups = rollup.NewReader(s.settings.RollupKeyspace, c, s.rollups)
+	}
 	return engine.New(c, opts)
 }
 

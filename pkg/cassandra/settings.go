@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,13 @@ type Settings struct {
 	// Dialer, when set, opens every connection to the nodes: the plugin sets Grafana's secure
 	// socks proxy here when jsonData.enableSecureSocksProxy is on.
 	Dialer ContextDialer `json:"-"`
+}
+
+// RollupsReadable says whether queries may read rollups: not turned off, and the rollup
+// keyspace among allowedKeyspaces when that list is set (the data source reads only what the
+// operator allows; the rollup keyspace's name has a default, so it is not allowed by itself).
+func (s Settings) RollupsReadable() bool {
+	return !s.DisableRollups && (len(s.AllowedKeyspaces) == 0 || slices.Contains(s.AllowedKeyspaces, s.RollupKeyspace))
 }
 
 // SettingsError names the setting that is wrong and says what to change.

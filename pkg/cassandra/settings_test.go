@@ -129,3 +129,19 @@ type refused struct{ code int }
 func (r refused) Code() int       { return r.code }
 func (r refused) Message() string { return "refused" }
 func (r refused) Error() string   { return "refused" }
+
+func TestRollupsReadable(t *testing.T) {
+	for _, tc := range []struct {
+		s    Settings
+		want bool
+	}{
+		{Settings{RollupKeyspace: "metrics_rollups"}, true},
+		{Settings{RollupKeyspace: "metrics_rollups", DisableRollups: true}, false},
+		{Settings{RollupKeyspace: "metrics_rollups", AllowedKeyspaces: []string{"metric_data"}}, false},
+		{Settings{RollupKeyspace: "metrics_rollups", AllowedKeyspaces: []string{"metric_data", "metrics_rollups"}}, true},
+	} {
+		if got := tc.s.RollupsReadable(); got != tc.want {
+			t.Errorf("%+v: readable %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}

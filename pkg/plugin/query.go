@@ -30,7 +30,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	}
 	opts := engine.OptionsFrom(d.settings)
 	opts.Cache = d.cache
-	if !d.settings.DisableRollups {
+	if d.settings.RollupsReadable() {
 		opts.Rollups = rollup.NewReader(d.settings.RollupKeyspace, c, d.rollups)
 	}
 	return engine.New(c, opts).QueryData(ctx, req), nil

@@ -126,7 +126,7 @@ func (s *Server) Client(ctx context.Context) (*cassandra.Client, error) {
 func (s *Server) engine(c *cassandra.Client) *engine.Engine {
 	opts := engine.OptionsFrom(s.settings)
 	opts.Cache = s.cache
-	if !s.settings.DisableRollups {
+	if s.settings.RollupsReadable() {
 		opts.Rollups = rollup.NewReader(s.settings.RollupKeyspace, c, s.rollups)
 	}
 	return engine.New(c, opts)

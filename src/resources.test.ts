@@ -3,6 +3,7 @@ import {
   getColumns,
   getCachedColumns,
   getKeyspaces,
+  getRollups,
   getVariableValues,
   partitionKeyColumns,
   resourceErrorMessage,
@@ -26,6 +27,39 @@ describe('resources', () => {
     await getColumns(c, 'ks', 't');
     expect(getCachedColumns(c, 'ks', 't')).toEqual(cols);
     expect(getCachedColumns(c, 'ks', 'other')).toBeUndefined();
+  });
+
+  it("asks for a table's rollups and fills in what an answer leaves out", async () => {
+    const getResource = jest.fn(async () => ({
+      rollups: [
+        {
+          widthMs: 60000,
+          timeColumn: 'ts',
+          valueColumns: null,
+          from: '2026-01-01T00:00:00Z',
+          to: '2026-01-02T00:00:00Z',
+        },
+      ],
+    }));
+    expect(await getRollups({ getResource } as unknown as ResourceClient, 'ks', 't')).toEqual({
+      rollups: [
+        {
+          widthMs: 60000,
+          timeColumn: 'ts',
+          valueColumns: [],
+          seriesColumns: [],
+          from: '2026-01-01T00:00:00Z',
+          to: '2026-01-02T00:00:00Z',
+        },
+      ],
+      disabled: false,
+    });
+    expect(getResource).toHaveBeenCalledWith('rollups', { keyspace: 'ks', table: 't' });
+    expect(await getRollups(client(null), 'ks', 't')).toEqual({ rollups: [], disabled: false });
+    expect(await getRollups(client({ rollups: [], disabled: true }), 'ks', 't')).toEqual({
+      rollups: [],
+      disabled: true,
+    });
   });
 
   it('normalises variable values to strings', async () => {

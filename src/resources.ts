@@ -1,4 +1,4 @@
-import { CassandraQuery, ColumnInfo, MeasureInfo, VariableValue } from './types';
+import { CassandraQuery, ColumnInfo, MeasureInfo, RollupInfo, RollupsInfo, VariableValue } from './types';
 import { isTimeType } from './vocabulary';
 
 /** The part of the data source the resource helpers need; tests pass a stub. */
@@ -113,6 +113,17 @@ export function getCachedColumns(client: ResourceClient, keyspace: string, table
 
 export function getMeasures(client: ResourceClient, keyspace: string, table: string): Promise<MeasureInfo[]> {
   return client.getResource<MeasureInfo[]>('measures', { keyspace, table }).then(asArray);
+}
+
+/** What metrics-server's rollups hold of a table, coarsest width first (none when rollups are off). */
+export async function getRollups(client: ResourceClient, keyspace: string, table: string): Promise<RollupsInfo> {
+  const answer = await client.getResource<Partial<RollupsInfo> | null>('rollups', { keyspace, table });
+  const rollups = asArray(answer?.rollups).map((r): RollupInfo => ({
+    ...r,
+    valueColumns: asArray(r.valueColumns),
+    seriesColumns: asArray(r.seriesColumns),
+  }));
+  return { rollups, disabled: Boolean(answer?.disabled) };
 }
 
 /** Distinct values of a partition key column. */

@@ -188,6 +188,26 @@ export interface MeasureInfo {
   defaultAggregation: string;
 }
 
+/**
+ * What the rollup keyspace holds of a table at one width (the `rollups` resource): every series'
+ * bins of `valueColumns` from `from` up to `to` (RFC 3339 times, `to` exclusive).
+ */
+export interface RollupInfo {
+  widthMs: number;
+  timeColumn: string;
+  valueColumns: string[];
+  /** The partition key columns a rollup series is keyed by (a bucket column left out). */
+  seriesColumns: string[];
+  from: string;
+  to: string;
+}
+
+/** The `rollups` resource's answer: coarsest width first; `disabled` when the data source reads no rollups. */
+export interface RollupsInfo {
+  rollups: RollupInfo[];
+  disabled: boolean;
+}
+
 export interface VariableValue {
   text: string;
   value: string;

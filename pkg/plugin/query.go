@@ -46,7 +46,7 @@ func (d *Datasource) resourceHandler() backend.CallResourceHandler {
 	d.resOnce.Do(func() {
 		// A resource call may connect and then query: bound it by both timeouts, as a query is.
 		timeout := d.settings.ConnectTimeout.Std() + d.settings.QueryTimeout.Std()
-		d.resources = httpadapter.New(resources.NewHandler(d.Client, resources.Options{Timeout: timeout, Keyspaces: resources.KeyspacesOf(d.settings)}))
+		d.resources = httpadapter.New(resources.NewHandler(d.Client, resources.Options{Timeout: timeout, Keyspaces: resources.KeyspacesOf(d.settings), Rollups: resources.RollupsOf(d.settings, d.rollups)}))
 	})
 	return d.resources
 }

@@ -1,8 +1,8 @@
 // Package resources serves the schema lookups the query editor and template variables need
-// (keyspaces, tables, columns, measures, partition key values, variable queries), and the
-// editor's checks of raw CQL (validate) and builder CQL (preview). The plugin
-// mounts it as CallResource and the standalone server under /api/resources/, so both answer
-// the same way.
+// (keyspaces, tables, columns, measures, partition key values, variable queries, the rollups
+// metrics-server wrote of a table), and the editor's checks of raw CQL (validate) and builder
+// CQL (preview). The plugin mounts it as CallResource and the standalone server under
+// /api/resources/, so both answer the same way.
 package resources
 
 import (
@@ -46,6 +46,10 @@ type Options struct {
 	// Keyspaces are what the lookups and variable queries may read (KeyspacesOf the data
 	// source's settings): the keyspaces lookup lists only those, the others are refused.
 	Keyspaces query.Keyspaces
+	// Rollups reads the rollup keyspace through the request's client (RollupsOf the data
+	// source's settings) for the rollups route; nil means the data source reads no rollups
+	// (disableRollups), which the route answers as disabled.
+	Rollups func(c *cassandra.Client) RollupCoverage
 }
 
 // KeyspacesOf is what a data source's user queries may read, from its settings.
@@ -65,7 +69,7 @@ type route struct {
 // /api/resources. A known resource asked with another method answers 405 with an Allow header;
 // an unknown one 404.
 func NewHandler(connect Connector, opts Options) http.Handler {
-	h := &handler{connect: connect, maxVariableRows: MaxVariableRows, ks: opts.Keyspaces}
+	h := &handler{connect: connect, maxVariableRows: MaxVariableRows, ks: opts.Keyspaces, rollupsOf: opts.Rollups}
 	get := []string{http.MethodGet, http.MethodHead}
 	routes := []route{
 		{"/keyspaces", get, h.keyspaces},
@@ -73,6 +77,7 @@ func NewHandler(connect Connector, opts Options) http.Handler {
 		{"/columns", get, h.columns},
 		{"/measures", get, h.measures},
 		{"/values", get, h.values},
+		{"/rollups", get, h.rollups},
 		{"/variable", []string{http.MethodGet, http.MethodHead, http.MethodPost}, h.variable},
 		{"/validate", []string{http.MethodGet, http.MethodPost}, h.validate},
 		{"/preview", []string{http.MethodPost}, h.preview},
@@ -133,7 +138,7 @@ func resourcePath(r *http.Request) string {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values, variable, validate or preview", resourcePath(r)))
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no resource %q: use keyspaces, tables, columns, measures, values, rollups, variable, validate or preview", resourcePath(r)))
 }
 
 // timeout bounds each resource call, connecting included.
@@ -151,6 +156,7 @@ type handler struct {
 	connect         Connector
 	maxVariableRows int
 	ks              query.Keyspaces
+	rollupsOf       func(c *cassandra.Client) RollupCoverage
 }
 
 func (h *handler) client(w http.ResponseWriter, r *http.Request) *cassandra.Client {

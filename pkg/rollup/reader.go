@@ -2,12 +2,14 @@ package rollup
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
+	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
 
 // coverageTTL is how long a reader trusts what it read of the checkpoints: the writer moves
@@ -58,11 +60,26 @@ func (r *Reader) Coverage(ctx context.Context, source string) ([]query.Rollup, e
 	if ok && c.now().Sub(e.at) < coverageTTL {
 		return e.cov, nil
 	}
-	cps, err := r.store.Checkpoints(ctx, r.q, source)
-	if err != nil && !missingSchema(err) {
-		return nil, err
+	var cov []query.Rollup
+	// Look the checkpoints table up first: a data source without rollups (the common case)
+	// then costs a schema lookup, not a failing SELECT on every panel's first query.
+	exists := true
+	if tl, ok := r.q.(tableLookup); ok {
+		if _, err := tl.Table(ctx, r.store.Keyspace, CheckpointsTable); err != nil {
+			var nf *schema.NotFoundError
+			if !errors.As(err, &nf) {
+				return nil, err
+			}
+			exists = false
+		}
 	}
-	cov := Covered(cps)
+	if exists {
+		cps, err := r.store.Checkpoints(ctx, r.q, source)
+		if err != nil && !missingSchema(err) {
+			return nil, err
+		}
+		cov = Covered(cps)
+	}
 	c.mu.Lock()
 	if len(c.cache) > 10000 { // sources are tables: this only bounds a hostile caller
 		clear(c.cache)
@@ -75,6 +92,11 @@ func (r *Reader) Coverage(ctx context.Context, source string) ([]query.Rollup, e
 // ReadBins reads one series' bins of one measure at one width.
 func (r *Reader) ReadBins(ctx context.Context, source, series, column string, widthMs, fromMs, toMs int64, fn func(binning.RollupBin) error) error {
 	return r.store.ReadBins(ctx, r.q, source, series, column, widthMs, fromMs, toMs, fn)
+}
+
+// tableLookup finds a table in the schema (a cassandra.Client does, from a short cache).
+type tableLookup interface {
+	Table(ctx context.Context, keyspace, table string) (*schema.Table, error)
 }
 
 // missingSchema is Cassandra's answer when the rollup keyspace or its tables were never made.

@@ -171,7 +171,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/", s.listAppMetrics)
 		r.Get("/api/v1/environments/{env}/applications/{app}/metrics/{table}/{metric}", s.metricData)
 		// The resources' own router, the plugin's CallResource one, mounted: one router per path.
-		r.Mount("/api/resources", resources.NewHandler(s.Client, resources.Options{Keyspaces: resources.KeyspacesOf(s.settings)}))
+		r.Mount("/api/resources", resources.NewHandler(s.Client, resources.Options{Keyspaces: resources.KeyspacesOf(s.settings), Rollups: resources.RollupsOf(s.settings, s.rollups)}))
 	})
 	return r
 }

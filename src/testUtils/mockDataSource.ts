@@ -62,6 +62,8 @@ export const seedResources: ResourceHandler = (path, params) => {
       return seedColumns;
     case 'measures':
       return seedMeasures;
+    case 'rollups':
+      return { rollups: [], disabled: false };
     case 'values':
       return params?.column === 'environment' ? ['prod', 'staging'] : ['api', 'web'];
     case 'variable':

@@ -2,7 +2,7 @@ import React from 'react';
 import { Alert, InlineFieldRow, Stack } from '@grafana/ui';
 
 import { DataSource } from '../../datasource';
-import { defaultTimeColumn, getColumns, getMeasures } from '../../resources';
+import { defaultTimeColumn, getColumns, getMeasures, getRollups } from '../../resources';
 import { CassandraQuery } from '../../types';
 import { AggregationEditor } from './AggregationEditor';
 import { isEpochType } from './bucketFormat';
@@ -34,6 +34,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
   const schemaKey = ks && table ? `${ks}\u0000${table}` : undefined;
   const columns = useResource(schemaKey, () => getColumns(datasource, ks, table));
   const measures = useResource(schemaKey, () => getMeasures(datasource, ks, table));
+  const rollups = useResource(schemaKey, () => getRollups(datasource, ks, table));
   const isTable = query.format === 'table';
 
   const onKeyspaceChange = (next: string) => {
@@ -184,6 +185,7 @@ export function BuilderEditor({ datasource, query, onChange }: Props) {
         />
         <RollupsSwitch
           rollups={query.rollups}
+          available={rollups}
           unusedBecause={
             isTable
               ? 'tables read the raw rows'

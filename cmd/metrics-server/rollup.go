@@ -7,9 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/engine"
@@ -34,6 +39,8 @@ func rollupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	var sources listFlag
 	fs.Var(&sources, "source", "roll up only this configured source (keyspace.table); may be given several times")
 	shard := fs.String("shard", "0/1", "this writer's share of the series, i/n: n writers with 0/n ... n-1/n split them by token range")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics (lag per source and width, rows read, bins written, errors) on this address, e.g. 127.0.0.1:9464; loopback only unless --metrics-allow-remote")
+	metricsRemote := fs.Bool("metrics-allow-remote", false, "serve --metrics-addr to the network (the metrics need no credentials)")
 	rebuild := fs.String("rebuild", "", "roll up FROM TO again (RFC 3339 times, TO as the next argument), for rows later than the reroll window, then exit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: metrics-server rollup [--config config.json] [--create-schema] [--once] [--source keyspace.table]... [--shard i/n] [--rebuild FROM TO]\n\n"+
@@ -112,6 +119,12 @@ func rollupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fail(exitConfig, "%v", err)
 	}
+	if *metricsAddr != "" && !*metricsRemote {
+		host, _, err := net.SplitHostPort(*metricsAddr)
+		if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fail(exitConfig, "--metrics-addr %s: the metrics are served without credentials, so only on a loopback address such as 127.0.0.1:9464 (or add --metrics-allow-remote)", *metricsAddr)
+		}
+	}
 	c, err := connect(ctx, settings)
 	if err != nil {
 		return fail(exitFail, "%v", err)
@@ -126,6 +139,18 @@ func rollupCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return exitOK
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	if *metricsAddr != "" {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(w)
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fail(exitFail, "--metrics-addr: %v", err)
+		}
+		srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer func() { _ = srv.Close() }()
+		logger.Info("rollup metrics", "addr", ln.Addr().String())
+	}
 	for {
 		began := time.Now()
 		err := w.Pass(ctx)

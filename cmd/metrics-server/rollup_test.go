@@ -33,6 +33,7 @@ func TestRollupFlagsAndConfigErrors(t *testing.T) {
 		{[]string{"rollup", "--config", cfg, "--rebuild", "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z"}, "the second later"},
 		{[]string{"rollup", "--config", noSources, "--once"}, "multiple of the finest"},
 		{[]string{"rollup", "--config", cfg, "extra"}, "usage"},
+		{[]string{"rollup", "--config", cfg, "--metrics-addr", "0.0.0.0:9464"}, "only on a loopback address"},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), tc.args, env(nil), &out, &errOut)

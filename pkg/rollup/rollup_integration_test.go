@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/metricsserver/cassandra-datasource/internal/cassandratest"
 	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
@@ -272,7 +273,28 @@ func TestUnreadableRollupFallsBackToRawRows(t *testing.T) {
 // behind, the last 2 hours come from raw rows and the answer is still the raw one.
 func TestRollupsReadFewRowsAndHalfRolledRanges(t *testing.T) {
 	c := setup(t)
-	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), end.Add(-2*time.Hour+5*time.Minute))
+	w := pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), end.Add(-2*time.Hour+5*time.Minute))
+	// The writer's metrics: both widths 5 minutes behind (the late-data window), rows read.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(w)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += " " + l.GetValue()
+			}
+			metrics[key] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	src := sourceKeyspace + "." + seed.TimerWithInterval
+	if metrics["metrics_rollup_lag_seconds "+src+" 1m"] != 300 || metrics["metrics_rollup_lag_seconds "+src+" 1h"] != 300 || metrics["metrics_rollup_rows_read_total"] < 4*6*360/2 {
+		t.Fatalf("writer metrics: %v", metrics)
+	}
 	e := engine.New(c, engine.Options{Rollups: rollup.NewReader(rollupKeyspace, c, nil)})
 	q := builder("1h", []string{"max", "p50", "count"}, true, seriesFilters...)
 	got, notes := answer(t, e, q, end.Add(-6*time.Hour), end)

@@ -147,6 +147,7 @@ type Writer struct {
 	Now      func() time.Time
 	Progress io.Writer
 	stats    Stats
+	cps      checkpoints
 }
 
 // Stats count a writer's work.
@@ -278,6 +279,7 @@ func (w *Writer) source(ctx context.Context, src SourceConfig, rebuildFrom, rebu
 			if err := w.store.WriteCheckpoint(ctx, w.c, cp); err != nil {
 				return err
 			}
+			w.cps.set(cp.Source, width, cp.To)
 		} else {
 			for _, old := range cps {
 				if old.WidthMs == wms && old.Shard == w.cfg.Shard {

@@ -188,32 +188,7 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 		mu.Lock()
 		binners = append(binners, b)
 		mu.Unlock()
-		return newSeriesReader(cols, shape, func(s *seriesRef, ms int64, vals []float64, ok []bool) error {
-			if s.bin == nil {
-				if err := mem.newSeries(); err != nil {
-					return err
-				}
-				s.bin = b.Series(s.key, s.labels)
-			}
-			counted := false
-			for i, v := range vals {
-				if ok[i] && v == v { // Add ignores NaN
-					s.bin.Add(ms, i, v)
-					counted = true
-				}
-			}
-			if !counted {
-				// The row shows the series (with nulls); the bin cache must know it was here.
-				s.bin.Touch(ms)
-			}
-			if n := s.bin.SketchBytes(); n != s.sketchBytes {
-				if err := mem.sketches(n - s.sketchBytes); err != nil {
-					return err
-				}
-				s.sketchBytes = n
-			}
-			return nil
-		})
+		return newSeriesReader(cols, shape, binRows(b, mem))
 	})
 	if err != nil {
 		return backend.DataResponse{}, err
@@ -252,6 +227,37 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 	}
 	frames := seriesFrames(merged.Results(), shape.measures, r.q.Alias)
 	return backend.DataResponse{Frames: withMeta(frames, executed, *ns, len(frames) > 0)}, nil
+}
+
+// binRows is the sink that bins each row's values into b, charging mem for each new series
+// and for the percentile sketches as they grow.
+func binRows(b *binning.Binner, mem *memBudget) sink {
+	return func(s *seriesRef, ms int64, vals []float64, ok []bool) error {
+		if s.bin == nil {
+			if err := mem.newSeries(); err != nil {
+				return err
+			}
+			s.bin = b.Series(s.key, s.labels)
+		}
+		counted := false
+		for i, v := range vals {
+			if ok[i] && v == v { // Add ignores NaN
+				s.bin.Add(ms, i, v)
+				counted = true
+			}
+		}
+		if !counted {
+			// The row shows the series (with nulls); the bin cache must know it was here.
+			s.bin.Touch(ms)
+		}
+		if n := s.bin.SketchBytes(); n != s.sketchBytes {
+			if err := mem.sketches(n - s.sketchBytes); err != nil {
+				return err
+			}
+			s.sketchBytes = n
+		}
+		return nil
+	}
 }
 
 // instant keeps the latest row per series: the value a stat panel or an alert rule wants.

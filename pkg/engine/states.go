@@ -60,31 +60,7 @@ func (e *Engine) RollupStates(ctx context.Context, q *query.Query, from, to time
 		mu.Lock()
 		binners = append(binners, b)
 		mu.Unlock()
-		return newSeriesReader(cols, shape, func(sr *seriesRef, ms int64, vals []float64, ok []bool) error {
-			if sr.bin == nil {
-				if err := mem.newSeries(); err != nil {
-					return err
-				}
-				sr.bin = b.Series(sr.key, sr.labels)
-			}
-			counted := false
-			for i, v := range vals {
-				if ok[i] && v == v {
-					sr.bin.Add(ms, i, v)
-					counted = true
-				}
-			}
-			if !counted {
-				sr.bin.Touch(ms)
-			}
-			if n := sr.bin.SketchBytes(); n != sr.sketchBytes {
-				if err := mem.sketches(n - sr.sketchBytes); err != nil {
-					return err
-				}
-				sr.sketchBytes = n
-			}
-			return nil
-		})
+		return newSeriesReader(cols, shape, binRows(b, mem))
 	})
 	if err != nil {
 		return nil, nil, s.rows, err

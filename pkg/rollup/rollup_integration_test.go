@@ -330,20 +330,7 @@ func TestWriterIdempotentLateRowsAndShards(t *testing.T) {
 	c := setup(t)
 	now := end.Add(10 * time.Minute)
 	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), now)
-	snapshot := func() map[string]string {
-		rows := c.Query(t.Context(), "SELECT series, value_column, width_ms, bin_start, state FROM "+rollupKeyspace+".bins", nil, cassandra.QueryOptions{})
-		out := map[string]string{}
-		var series, col string
-		var w, start int64
-		var blob []byte
-		for rows.Next(&series, &col, &w, &start, &blob) {
-			out[fmt.Sprint(series, col, w, start)] = fmt.Sprintf("%x", blob)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	snapshot := func() map[string]string { return rollupRows(t, c) }
 	first := snapshot()
 	if len(first) < 4*3*60*6 {
 		t.Fatalf("only %d rollup rows after a pass over 7 hours of 4 series and 3 columns", len(first))
@@ -392,6 +379,23 @@ func TestWriterIdempotentLateRowsAndShards(t *testing.T) {
 	}
 }
 
+// rollupRows is every stored rollup bin, by series, column, width and start.
+func rollupRows(t *testing.T, c *cassandra.Client) map[string]string {
+	t.Helper()
+	rows := c.Query(t.Context(), "SELECT series, value_column, width_ms, bin_start, state FROM "+rollupKeyspace+".bins", nil, cassandra.QueryOptions{})
+	out := map[string]string{}
+	var series, col string
+	var w, start int64
+	var blob []byte
+	for rows.Next(&series, &col, &w, &start, &blob) {
+		out[fmt.Sprint(series, col, w, start)] = fmt.Sprintf("%x", blob)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // killingCluster cancels the pass after some batches, as a kill would stop it.
 type killingCluster struct {
 	*cassandra.Client
@@ -412,20 +416,7 @@ func (k *killingCluster) ExecBatch(ctx context.Context, cql string, rows [][]any
 func TestWriterKilledMidBackfillResumes(t *testing.T) {
 	c := setup(t)
 	now := end.Add(10 * time.Minute)
-	snapshot := func() map[string]string {
-		rows := c.Query(t.Context(), "SELECT series, value_column, width_ms, bin_start, state FROM "+rollupKeyspace+".bins", nil, cassandra.QueryOptions{})
-		out := map[string]string{}
-		var series, col string
-		var w, start int64
-		var blob []byte
-		for rows.Next(&series, &col, &w, &start, &blob) {
-			out[fmt.Sprint(series, col, w, start)] = fmt.Sprintf("%x", blob)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	snapshot := func() map[string]string { return rollupRows(t, c) }
 	pass(t, c, writerConfig(rollup.Shard{I: 0, N: 1}), now)
 	clean := snapshot()
 

@@ -473,20 +473,11 @@ func (w *Writer) query(src SourceConfig, t *schema.Table, s series) *query.Query
 // fromRows rolls up one series at the finest width from raw rows, a day of bins at a time.
 func (w *Writer) fromRows(ctx context.Context, src SourceConfig, t *schema.Table, s series, width time.Duration, start, target time.Time) error {
 	q := w.query(src, t, s)
-	source := t.Keyspace + "." + t.Name
-	for at := start; at.Before(target); {
-		end := minTime(target, at.Add(chunkBins*width))
+	return w.chunks(ctx, t, s, width, start, target, func(at, end time.Time) ([]*binning.State, []query.Measure, error) {
 		states, measures, rows, err := w.states.RollupStates(ctx, q, at, end, width)
 		w.stats.RowsRead.Add(rows)
-		if err != nil {
-			return err
-		}
-		if err := w.write(ctx, source, s, measures, width, states); err != nil {
-			return err
-		}
-		at = end
-	}
-	return nil
+		return states, measures, err
+	})
 }
 
 // fromFiner rolls up one series at a coarser width by merging its finer rollup bins.
@@ -498,11 +489,10 @@ func (w *Writer) fromFiner(ctx context.Context, src SourceConfig, t *schema.Tabl
 		cols[i] = binning.Column{Name: v, Aggs: binning.RollupAggs}
 		measures[i] = query.Measure{Name: v}
 	}
-	for at := start; at.Before(target); {
-		end := minTime(target, at.Add(chunkBins*width))
+	return w.chunks(ctx, t, s, width, start, target, func(at, end time.Time) ([]*binning.State, []query.Measure, error) {
 		b, err := binning.New(binning.Spec{From: at, To: end, Width: width, Columns: cols, Fill: binning.Fill{Mode: binning.FillNone}})
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		ser := b.Series(s.key(), nil)
 		for ci, v := range src.ValueColumns {
@@ -510,14 +500,24 @@ func (w *Writer) fromFiner(ctx context.Context, src SourceConfig, t *schema.Tabl
 				return ser.MergeRollup(ci, finer.Milliseconds(), rb)
 			})
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		states, err := b.Export(at.UnixMilli(), end.UnixMilli())
+		return states, measures, err
+	})
+}
+
+// chunks cuts [start, target) into reads of at most chunkBins bins and writes what each gives.
+func (w *Writer) chunks(ctx context.Context, t *schema.Table, s series, width time.Duration, start, target time.Time,
+	read func(at, end time.Time) ([]*binning.State, []query.Measure, error)) error {
+	for at := start; at.Before(target); {
+		end := minTime(target, at.Add(chunkBins*width))
+		states, measures, err := read(at, end)
 		if err != nil {
 			return err
 		}
-		if err := w.write(ctx, source, s, measures, width, states); err != nil {
+		if err := w.write(ctx, t.Keyspace+"."+t.Name, s, measures, width, states); err != nil {
 			return err
 		}
 		at = end

@@ -27,6 +27,22 @@ type dataset struct {
 	app      string
 	series   []string
 	from, to int64
+	table    string        // "" means raw_timer_with_interval
+	step     time.Duration // between rows; 0 means step
+}
+
+func (d dataset) tableName() string {
+	if d.table == "" {
+		return "raw_timer_with_interval"
+	}
+	return d.table
+}
+
+func (d dataset) rowStep() time.Duration {
+	if d.step == 0 {
+		return step
+	}
+	return d.step
 }
 
 func seriesNames(prefix string, n int) []string {
@@ -40,34 +56,47 @@ func seriesNames(prefix string, n int) []string {
 // datasets are what the cases read; the 10M ones extend the 1M ones in the same partitions.
 func datasets(large bool) []dataset {
 	ds := []dataset{
-		{"1 series, rows 0-1M", "single", []string{"s000"}, 0, 1_000_000},
-		{"100 series, rows 0-10k each", "hundred", seriesNames("h", 100), 0, 10_000},
-		{"10-series panel, 26 h", "panel", seriesNames("p", 10), 0, panelHours * 720},
+		{"1 series, rows 0-1M", "single", []string{"s000"}, 0, 1_000_000, "", 0},
+		{"100 series, rows 0-10k each", "hundred", seriesNames("h", 100), 0, 10_000, "", 0},
+		{"10-series panel, 26 h", "panel", seriesNames("p", 10), 0, panelHours * 720, "", 0},
 	}
 	if large {
 		ds = append(ds,
-			dataset{"1 series, rows 1M-10M", "single", []string{"s000"}, 1_000_000, 10_000_000},
-			dataset{"100 series, rows 10k-100k each", "hundred", seriesNames("h", 100), 10_000, 100_000})
+			dataset{"1 series, rows 1M-10M", "single", []string{"s000"}, 1_000_000, 10_000_000, "", 0},
+			dataset{"100 series, rows 10k-100k each", "hundred", seriesNames("h", 100), 10_000, 100_000, "", 0})
 	}
 	return ds
 }
 
 func (d dataset) rows() int64 { return int64(len(d.series)) * (d.to - d.from) }
 
-func schemaCQL(ks string) []string {
-	return []string{
-		fmt.Sprintf(`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`, ks),
-		// The seed's table, as metrics reporters write it.
-		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.raw_timer_with_interval (
+func schemaCQL(ks string, rollups bool) []string {
+	// The seed's table, as metrics reporters write it (its partition key all text, as the
+	// rollup writer needs).
+	timerTable := func(name string) string {
+		return fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.%s (
 			environment text, application text, metric_name text, metric_timestamp timestamp,
 			count bigint, previous_metric_timestamp timestamp, previous_count bigint,
 			max float, mean float, min float, std_dev float, median float, p75 float, p95 float, p98 float,
 			p99 float, p999 float, mean_rate float, one_min_rate float, five_min_rate float, fifteen_min_rate float,
 			rate_unit text, duration_unit text,
-			PRIMARY KEY ((environment, application, metric_name), metric_timestamp))`, ks),
+			PRIMARY KEY ((environment, application, metric_name), metric_timestamp))`, ks, name)
+	}
+	stmts := []string{
+		fmt.Sprintf(`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`, ks),
+		timerTable("raw_timer_with_interval"),
 		// Which datasets are complete, so a second run loads nothing.
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.bench_loaded (name text PRIMARY KEY, rows bigint, seconds double)`, ks),
 	}
+	if rollups {
+		// The rollup cases' own tables (rollups.go), so each backfill rolls up only their series.
+		for _, t := range rollupTables {
+			stmts = append(stmts, timerTable(t))
+		}
+		// Which backfills are complete, with what they measured.
+		stmts = append(stmts, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s.bench_rollups (name text PRIMARY KEY, result text)`, ks))
+	}
+	return stmts
 }
 
 // rowValues is row i of series s: p99 and mean wander, count grows.
@@ -80,13 +109,17 @@ func rowValues(s string, i int64) (p99, mean float32, count int64) {
 }
 
 // load writes the datasets not yet marked complete and reports what it did.
-func load(ctx context.Context, s *gocql.Session, ks string, large bool, logf func(string, ...any)) error {
-	for _, q := range schemaCQL(ks) {
+func load(ctx context.Context, s *gocql.Session, ks string, large, rollups bool, logf func(string, ...any)) error {
+	for _, q := range schemaCQL(ks, rollups) {
 		if err := s.Query(q).ExecContext(ctx); err != nil {
 			return fmt.Errorf("create the benchmark schema: %w", err)
 		}
 	}
-	for _, whole := range datasets(large) {
+	all := datasets(large)
+	if rollups {
+		all = append(all, rollupDatasets()...)
+	}
+	for _, whole := range all {
 		// Chunks of about 1M rows, each marked when complete: an interrupted load resumes.
 		per := max(1, 1_000_000/int64(len(whole.series)))
 		for from := whole.from; from < whole.to; from += per {
@@ -101,7 +134,7 @@ func load(ctx context.Context, s *gocql.Session, ks string, large bool, logf fun
 			if err != nil && err != gocql.ErrNotFound {
 				return fmt.Errorf("read what is loaded: %w", err)
 			}
-			logf("loading %s: %d rows into %s.raw_timer_with_interval ...", d.name, d.rows(), ks)
+			logf("loading %s: %d rows into %s.%s ...", d.name, d.rows(), ks, d.tableName())
 			t0 := time.Now()
 			if err := loadDataset(ctx, s, ks, d); err != nil {
 				return fmt.Errorf("load %s: %w", d.name, err)
@@ -119,7 +152,7 @@ func load(ctx context.Context, s *gocql.Session, ks string, large bool, logf fun
 const batchRows = 100
 
 func loadDataset(ctx context.Context, s *gocql.Session, ks string, d dataset) error {
-	ins := fmt.Sprintf(`INSERT INTO %s.raw_timer_with_interval (environment, application, metric_name, metric_timestamp, p99, mean, count, previous_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ks)
+	ins := fmt.Sprintf(`INSERT INTO %s.%s (environment, application, metric_name, metric_timestamp, p99, mean, count, previous_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ks, d.tableName())
 	type job struct {
 		series string
 		from   int64
@@ -138,7 +171,7 @@ func loadDataset(ctx context.Context, s *gocql.Session, ks string, d dataset) er
 				b := s.Batch(gocql.UnloggedBatch).WithContext(ctx)
 				for i := j.from; i < min(j.from+batchRows, d.to); i++ {
 					p99, mean, count := rowValues(j.series, i)
-					b.Query(ins, benchEnv, d.app, j.series, benchStart.Add(time.Duration(i)*step), p99, mean, count, count-7)
+					b.Query(ins, benchEnv, d.app, j.series, benchStart.Add(time.Duration(i)*d.rowStep()), p99, mean, count, count-7)
 				}
 				// A busy node times writes out now and then: the rows are fixed values, so
 				// writing them again is safe.

@@ -2,7 +2,10 @@
 // against the floor (a bare gocql scan of exactly the rows a query needs): binned queries at
 // 1M (and, with -large, 10M) points over 1 and 100 series, the table format at maxRows, a
 // cold and a warm refresh of a 24 h x 10-series panel, 64 concurrent panel queries, and
-// wide-partition splitting. It prints a table and writes JSON under test-output/bench/.
+// wide-partition splitting; and (unless -rollups=false) cold queries over 30 days (with
+// -large, also 10M points) from raw rows and from rollups side by side, and the rollup
+// writer's backfill next to a bare scan of the rows it reads (rollups.go). It prints a table
+// and writes JSON under test-output/bench/.
 // Run it with scripts/bench.sh.
 package main
 
@@ -40,9 +43,13 @@ func main() {
 	only := flag.String("cases", "", "run only cases whose name matches this regular expression")
 	out := flag.String("out", "test-output/bench", "directory for the JSON results")
 	noLoad := flag.Bool("no-load", false, "skip loading: measure the data already in the keyspace")
+	// On by default, as the whole run stays under 10 minutes on 2 cores: measured, the first
+	// run (loading 2.2M rows and, for the rollup cases, 4.8M more and rolling them up) took
+	// 7.4 min instead of about 2.5; a run on loaded data 1.8 min, 0.6 of it the rollup cases.
+	rollups := flag.Bool("rollups", true, "load and roll up the rollup cases' data and run them (raw rows vs rollups, the writer's backfill vs a bare scan)")
 	flag.Parse()
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
-	if err := run(*hosts, *ks, *runs, *large, !*noLoad, *only, *out, logf); err != nil {
+	if err := run(*hosts, *ks, *runs, *large, *rollups, !*noLoad, *only, *out, logf); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -62,9 +69,11 @@ type bench struct {
 	session  *gocql.Session // bare gocql, for the floor
 	settings cassandra.Settings
 	table    string
+	rollupKs string // the rollup cases' rollup keyspace
+	rollups  bool   // -rollups: the rollup cases too (the default)
 }
 
-func run(hosts, ks string, runs int, large, doLoad bool, only, outDir string, logf func(string, ...any)) error {
+func run(hosts, ks string, runs int, large, rollups, doLoad bool, only, outDir string, logf func(string, ...any)) error {
 	ctx := context.Background()
 	hostList := strings.Split(hosts, ",")
 	cluster := gocql.NewCluster(hostList...)
@@ -79,7 +88,7 @@ func run(hosts, ks string, runs int, large, doLoad bool, only, outDir string, lo
 	defer session.Close()
 	loadStart := time.Now()
 	if doLoad {
-		if err := load(ctx, session, ks, large, logf); err != nil {
+		if err := load(ctx, session, ks, large, rollups, logf); err != nil {
 			return err
 		}
 	}
@@ -95,7 +104,15 @@ func run(hosts, ks string, runs int, large, doLoad bool, only, outDir string, lo
 		return err
 	}
 	defer client.Close()
-	b := &bench{ks: ks, client: client, session: session, settings: settings, table: "raw_timer_with_interval"}
+	b := &bench{ks: ks, client: client, session: session, settings: settings, table: "raw_timer_with_interval",
+		rollupKs: ks + "_rollups", rollups: rollups}
+	var backfills []backfillResult
+	if rollups {
+		// Rolled up once, after the load, like it (not counted in dataLoadSeconds).
+		if backfills, err = b.backfills(ctx, large, doLoad, logf); err != nil {
+			return err
+		}
+	}
 
 	var match *regexp.Regexp
 	if only != "" {
@@ -104,7 +121,7 @@ func run(hosts, ks string, runs int, large, doLoad bool, only, outDir string, lo
 		}
 	}
 	report := report{Started: time.Now().UTC(), LoadBefore: loadavg(), Runs: runs, GOMAXPROCS: runtime.GOMAXPROCS(0),
-		GoVersion: runtime.Version(), Keyspace: ks, LoadSeconds: loadSecs}
+		GoVersion: runtime.Version(), Keyspace: ks, LoadSeconds: loadSecs, Backfills: backfills}
 	for _, c := range b.cases(large) {
 		if match != nil && !match.MatchString(c.name) {
 			continue
@@ -144,17 +161,24 @@ type benchCase struct {
 	setup func(ctx context.Context) error
 	fn    func(ctx context.Context, i int) (int64, map[string]float64, error)
 	after func(ctx context.Context) map[string]float64
+	// A rollup case: the pair it is one side of, and which side (rollups.go).
+	pair    string
+	rollups bool
 }
 
 // query parts
 
 func (b *bench) builder(app string, series []string, extra map[string]any) map[string]any {
+	return b.builderOn(b.table, app, series, extra)
+}
+
+func (b *bench) builderOn(table, app string, series []string, extra map[string]any) map[string]any {
 	op := "="
 	if len(series) > 1 {
 		op = "IN"
 	}
 	q := map[string]any{
-		"queryType": "builder", "keyspace": b.ks, "table": b.table, "timeColumn": "metric_timestamp",
+		"queryType": "builder", "keyspace": b.ks, "table": table, "timeColumn": "metric_timestamp",
 		"valueColumns": []string{"p99", "mean"}, // the seed's defaults: max and avg
 		"filters": []map[string]any{
 			{"column": "environment", "op": "=", "values": []string{benchEnv}},
@@ -428,6 +452,9 @@ func (b *bench) cases(large bool) []benchCase {
 				return rows, map[string]float64{"errors": float64(errs), "goroutinesBefore": float64(before), "goroutinesAfter": float64(after)}, nil
 			}})
 	}
+	if b.rollups {
+		cs = append(cs, b.rollupCases(large)...)
+	}
 	return cs
 }
 
@@ -454,6 +481,8 @@ type caseResult struct {
 	AllocatedMiB      float64            `json:"allocatedMiBMedian"`
 	RatioToFloor      float64            `json:"ratioToFloor"`
 	Extra             map[string]float64 `json:"extra,omitempty"`
+	Pair              string             `json:"rollupPair,omitempty"`
+	Rollups           bool               `json:"fromRollups,omitempty"`
 }
 
 var heapSamples = []metrics.Sample{
@@ -471,7 +500,7 @@ func heapInUse() (inuse, allocs uint64) {
 }
 
 func measureCase(ctx context.Context, c benchCase, runs int) (caseResult, error) {
-	res := caseResult{Name: c.name, Floor: c.floor}
+	res := caseResult{Name: c.name, Floor: c.floor, Pair: c.pair, Rollups: c.rollups}
 	if c.setup != nil {
 		if err := c.setup(ctx); err != nil {
 			return res, err
@@ -531,6 +560,8 @@ type report struct {
 	Keyspace    string       `json:"keyspace"`
 	LoadSeconds float64      `json:"dataLoadSeconds"`
 	Cases       []caseResult `json:"cases"`
+	// The rollup writer's backfills (-rollups), measured once, when the data was rolled up.
+	Backfills []backfillResult `json:"rollupBackfills,omitempty"`
 }
 
 func median(xs []float64) float64 {
@@ -626,6 +657,7 @@ func (r *report) print(w *os.File) {
 		fmt.Fprintf(w, "warm refresh: %.2f%% of a cold query's rows (target <= 2%%), %.1fx faster (target >= 20x)\n",
 			100*float64(warm.Rows)/float64(cold.Rows), cold.MedianSeconds/warm.MedianSeconds)
 	}
+	r.printRollups(w)
 }
 
 func loadavg() string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
@@ -62,41 +63,82 @@ func (e *Engine) rollupBins(ctx context.Context, plan *query.Plan, source string
 		idx[i] = slices.Index(rr.SeriesColumns, c)
 	}
 	fromMs, toMs := rg.From.UnixMilli(), rg.To.UnixMilli()
-	bins := int64(0)
+	// One read per series and measure, MaxConcurrency at a time (each is a round trip); the
+	// merges into b take turns.
+	type read struct {
+		key    []string
+		ci     int
+		column string
+	}
+	var reads []read
 	for _, key := range rr.Series {
-		vals := make([]string, len(idx))
-		labels := make(map[string]string, len(idx))
-		for i, j := range idx {
-			vals[i] = key[j]
-			labels[plan.SeriesColumns[i]] = key[j]
-		}
-		seriesKey := strings.Join(vals, "\x1f")
-		rollupKey := strings.Join(key, "\x1f")
 		for ci, m := range plan.Measures {
-			err := e.opts.Rollups.ReadBins(ctx, source, rollupKey, m.Name, rr.WidthMs, fromMs, toMs, func(rb binning.RollupBin) error {
-				s := b.Lookup(seriesKey)
-				if s == nil {
-					if err := mem.newSeries(); err != nil {
-						return err
-					}
-					s = b.Series(seriesKey, labels)
-				}
-				before := s.SketchBytes()
-				if err := s.MergeRollup(ci, rr.WidthMs, rb); err != nil {
-					return fmt.Errorf("merge a rollup bin of %s: %w", m.Name, err)
-				}
-				bins++
-				if n := s.SketchBytes() - before; n != 0 {
-					return mem.sketches(n)
-				}
-				return nil
-			})
-			if err != nil {
-				return bins, err
-			}
+			reads = append(reads, read{key, ci, m.Name})
 		}
 	}
-	return bins, nil
+	var mu sync.Mutex
+	bins := int64(0)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	next := make(chan read)
+	for range min(e.opts.MaxConcurrency, len(reads)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					once.Do(func() { firstErr = fmt.Errorf("internal error while reading rollups: %v", p); cancel() })
+				}
+			}()
+			for rd := range next {
+				vals := make([]string, len(idx))
+				labels := make(map[string]string, len(idx))
+				for i, j := range idx {
+					vals[i] = rd.key[j]
+					labels[plan.SeriesColumns[i]] = rd.key[j]
+				}
+				seriesKey := strings.Join(vals, "\x1f")
+				err := e.opts.Rollups.ReadBins(ctx, source, strings.Join(rd.key, "\x1f"), rd.column, rr.WidthMs, fromMs, toMs, func(rb binning.RollupBin) error {
+					mu.Lock()
+					defer mu.Unlock()
+					s := b.Lookup(seriesKey)
+					if s == nil {
+						if err := mem.newSeries(); err != nil {
+							return err
+						}
+						s = b.Series(seriesKey, labels)
+					}
+					before := s.SketchBytes()
+					if err := s.MergeRollup(rd.ci, rr.WidthMs, rb); err != nil {
+						return fmt.Errorf("merge a rollup bin of %s: %w", rd.column, err)
+					}
+					bins++
+					if n := s.SketchBytes() - before; n != 0 {
+						return mem.sketches(n)
+					}
+					return nil
+				})
+				if err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, rd := range reads {
+		select {
+		case next <- rd:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return bins, firstErr
 }
 
 // errRollupUnreadable marks a rollup that could not be read: the query is answered from raw

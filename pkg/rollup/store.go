@@ -181,7 +181,8 @@ func (st Store) ReadBins(ctx context.Context, q Querier, source, series, column 
 		rows := q.Query(ctx, cql, []any{source, series, column, widthMs, p, fromMs, toMs}, cassandra.QueryOptions{})
 		var start int64
 		var blob []byte
-		for rows.Next(&start, &blob) {
+		// A new slice per row: the decoded bin keeps its sketch bytes.
+		for blob = nil; rows.Next(&start, &blob); blob = nil {
 			b, err := binning.DecodeRollupBin(start, blob)
 			if err != nil {
 				_ = rows.Close()

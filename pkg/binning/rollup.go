@@ -81,7 +81,7 @@ func (b RollupBin) Encode() []byte {
 	}
 	out = binary.AppendVarint(out, b.FirstT)
 	out = binary.AppendVarint(out, b.LastT)
-	out = binary.AppendUvarint(out, uint64(len(b.Sketch)))
+	out = binary.AppendVarint(out, int64(len(b.Sketch)))
 	return append(out, b.Sketch...)
 }
 
@@ -119,8 +119,8 @@ func DecodeRollupBin(startMs int64, blob []byte) (RollupBin, error) {
 		}
 		*p, rest = v, rest[k:]
 	}
-	l, k := binary.Uvarint(rest)
-	if k <= 0 || l != uint64(len(rest)-k) {
+	l, k := binary.Varint(rest)
+	if k <= 0 || l != int64(len(rest)-k) {
 		return RollupBin{}, bad
 	}
 	// The sketch is decoded only by a merge into a column with percentiles (MergeRollup), which

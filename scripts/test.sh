@@ -179,12 +179,12 @@ step "gosec (security checks of the Go code; every #nosec says why)"
 # Pinned, from the Go module proxy; the plugin validator runs the same checks.
 go run github.com/securego/gosec/v2/cmd/gosec@v2.30.0 -quiet -fmt text ./...
 
-# The engine, the bin cache and the server run their tests with the race detector (and only so:
+# The engine, the bin cache, the server and the rollups run their tests with the race detector (and only so:
 # the same tests, once), the other packages without it. -p 2: the machine has two cores; the
 # integration tests share one Cassandra. -v so that skipped tests show: with CASSANDRA_HOSTS set,
 # none may skip. -vet=off: the Go vet step above ran every vet check on the same packages and
 # their tests (go test's own vet run is a subset of those checks).
-race_pkgs=$(go list ./pkg/engine/... ./pkg/bincache/... ./pkg/server/...)
+race_pkgs=$(go list ./pkg/engine/... ./pkg/bincache/... ./pkg/server/... ./pkg/rollup/...)
 other_pkgs=$(go list ./... | grep -v -x -F -f <(echo "$race_pkgs"))
 go_passed=0
 # $1: the log of a go test -v run. Prints the package lines and adds the passed tests to go_passed;
@@ -218,11 +218,11 @@ go_test() {
   go_tally "$log"
 }
 
-step "Go tests (against Cassandra at $CASSANDRA_HOSTS; engine, bin cache and server in the next step)"
+step "Go tests (against Cassandra at $CASSANDRA_HOSTS; engine, bin cache, server and rollups in the next step)"
 # shellcheck disable=SC2086 # the package lists are words
 go_test "$(mktemp)" go test -vet=off -count=1 -p 2 -v $other_pkgs
 
-step "Go tests with the race detector: engine, bin cache, server (against Cassandra)"
+step "Go tests with the race detector: engine, bin cache, server, rollups (against Cassandra)"
 if [ "$(go env CGO_ENABLED)" != 1 ]; then
   echo "go test -race needs cgo (CGO_ENABLED=1 and a C compiler)" >&2
   exit 1

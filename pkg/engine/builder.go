@@ -178,29 +178,14 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 		return backend.DataResponse{}, err
 	}
 
-	var mu sync.Mutex
-	var binners []*binning.Binner
-	rows, err := scan(func(cols []cassandra.ColumnInfo) (rowReader, error) {
-		b, err := binning.New(spec)
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		binners = append(binners, b)
-		mu.Unlock()
-		return newSeriesReader(cols, shape, binRows(b, mem))
-	})
+	readers := &perReader{spec: spec, shape: shape, mem: mem}
+	rows, err := scan(readers.newReader)
 	if err != nil {
 		return backend.DataResponse{}, err
 	}
-	if len(binners) == 0 {
-		binners = append(binners, first)
-	}
-	merged := binners[0]
-	for _, o := range binners[1:] {
-		if err := merged.Merge(o); err != nil {
-			return backend.DataResponse{}, fmt.Errorf("merge partial bins: %w", err)
-		}
+	merged, err := readers.merged(first)
+	if err != nil {
+		return backend.DataResponse{}, err
 	}
 	rolled := ""
 	if rollups != nil {
@@ -227,6 +212,41 @@ func (e *Engine) binned(ctx context.Context, r request, width time.Duration, sca
 	}
 	frames := seriesFrames(merged.Results(), shape.measures, r.q.Alias)
 	return backend.DataResponse{Frames: withMeta(frames, executed, *ns, len(frames) > 0)}, nil
+}
+
+// perReader gives each parallel reader a Binner of its own (no lock on the hot path) and
+// merges them when the scan is done.
+type perReader struct {
+	spec  binning.Spec
+	shape seriesShape
+	mem   *memBudget
+	mu    sync.Mutex
+	all   []*binning.Binner
+}
+
+func (p *perReader) newReader(cols []cassandra.ColumnInfo) (rowReader, error) {
+	b, err := binning.New(p.spec)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.all = append(p.all, b)
+	p.mu.Unlock()
+	return newSeriesReader(cols, p.shape, binRows(b, p.mem))
+}
+
+// merged is every reader's bins in one Binner; empty when no reader ran.
+func (p *perReader) merged(empty *binning.Binner) (*binning.Binner, error) {
+	if len(p.all) == 0 {
+		return empty, nil
+	}
+	m := p.all[0]
+	for _, o := range p.all[1:] {
+		if err := m.Merge(o); err != nil {
+			return nil, fmt.Errorf("merge partial bins: %w", err)
+		}
+	}
+	return m, nil
 }
 
 // binRows is the sink that bins each row's values into b, charging mem for each new series

@@ -3,11 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/metricsserver/cassandra-datasource/pkg/binning"
-	"github.com/metricsserver/cassandra-datasource/pkg/cassandra"
 	"github.com/metricsserver/cassandra-datasource/pkg/query"
 )
 
@@ -50,26 +48,15 @@ func (e *Engine) RollupStates(ctx context.Context, q *query.Query, from, to time
 		return nil, nil, 0, err
 	}
 	shape := seriesShape{timeColumn: plan.TimeColumn, timeUnit: plan.TimeUnit, seriesColumn: plan.SeriesColumns, measures: measures}
-	var mu sync.Mutex
-	binners := []*binning.Binner{first}
-	s, err := e.scanAll(ctx, plan.Statements, 0, func(cols []cassandra.ColumnInfo) (rowReader, error) {
-		b, err := binning.New(spec)
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		binners = append(binners, b)
-		mu.Unlock()
-		return newSeriesReader(cols, shape, binRows(b, mem))
-	})
+	readers := &perReader{spec: spec, shape: shape, mem: mem}
+	sc, err := e.scanAll(ctx, plan.Statements, 0, readers.newReader)
 	if err != nil {
-		return nil, nil, s.rows, err
+		return nil, nil, sc.rows, err
 	}
-	for _, o := range binners[1:] {
-		if err := first.Merge(o); err != nil {
-			return nil, nil, s.rows, fmt.Errorf("merge partial bins: %w", err)
-		}
+	merged, err := readers.merged(first)
+	if err != nil {
+		return nil, nil, sc.rows, err
 	}
-	states, err := first.Export(first.StartMs(), first.StartMs()+int64(first.NumBins())*width.Milliseconds())
-	return states, measures, s.rows, err
+	states, err := merged.Export(merged.StartMs(), merged.StartMs()+int64(merged.NumBins())*width.Milliseconds())
+	return states, measures, sc.rows, err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -399,12 +400,12 @@ func rollupRows(t *testing.T, c *cassandra.Client) map[string]string {
 // killingCluster cancels the pass after some batches, as a kill would stop it.
 type killingCluster struct {
 	*cassandra.Client
-	left   int
+	left   atomic.Int64 // batches written before the stop (the writer writes from several goroutines)
 	cancel context.CancelFunc
 }
 
 func (k *killingCluster) ExecBatch(ctx context.Context, cql string, rows [][]any) error {
-	if k.left--; k.left < 0 {
+	if k.left.Add(-1) < 0 {
 		k.cancel()
 		return context.Canceled
 	}
@@ -432,7 +433,8 @@ func TestWriterKilledMidBackfillResumes(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	killer := &killingCluster{Client: c, left: 7, cancel: cancel}
+	killer := &killingCluster{Client: c, cancel: cancel}
+	killer.left.Store(7)
 	w := rollup.NewWriter(cfg, engine.New(c, engine.Options{}), killer)
 	w.Now = func() time.Time { return now }
 	if err := w.Pass(ctx); err == nil {

@@ -40,9 +40,9 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		opts.SplitStatements = e.opts.MaxConcurrency
 	}
 	var pre notices
-	source := tableName{t.Keyspace, t.Name}.String()
+	source := t.Keyspace + "." + t.Name // as the rollup writer names its sources
 	if width > 0 {
-		opts.Rollups = e.useRollups(ctx, r, tableName{t.Keyspace, t.Name}, rf, &pre)
+		opts.Rollups = e.useRollups(ctx, r, source, rf, &pre)
 	}
 	plan, err := query.BuildPlan(ctx, r.q, t, r.from, r.to, opts)
 	if errors.Is(err, query.ErrNothingToRead) {
@@ -112,7 +112,7 @@ func (e *Engine) runBuilder(ctx context.Context, r request) (res backend.DataRes
 		}
 	}
 	res, err = e.binned(ctx, r, width, scan, plan.Limit, shape, executed, &ns, rf, rollups)
-	if err != nil && errors.Is(err, binning.ErrRollupVersion) {
+	if errors.Is(err, binning.ErrRollupVersion) {
 		// Rollups this version cannot read: the whole window from raw rows, and say why.
 		off := false
 		q := *r.q

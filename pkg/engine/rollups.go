@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,11 +23,11 @@ type RollupSource interface {
 
 // useRollups says whether a query may read rollups, and what the rollup keyspace holds of its
 // table. A failure to learn that is a notice: the query reads raw rows.
-func (e *Engine) useRollups(ctx context.Context, r request, t tableName, rf *refresh, ns *notices) []query.Rollup {
+func (e *Engine) useRollups(ctx context.Context, r request, source string, rf *refresh, ns *notices) []query.Rollup {
 	if e.opts.Rollups == nil || (r.q.Rollups != nil && !*r.q.Rollups) || r.q.Format != query.FormatTimeSeries || r.q.Instant || rf.partial() {
 		return nil
 	}
-	cov, err := e.opts.Rollups.Coverage(ctx, t.String())
+	cov, err := e.opts.Rollups.Coverage(ctx, source)
 	if err != nil {
 		if ctx.Err() == nil {
 			ns.add(noticeRollups, "Rollups not read (%v): raw rows instead.", err)
@@ -37,10 +36,6 @@ func (e *Engine) useRollups(ctx context.Context, r request, t tableName, rf *ref
 	}
 	return cov
 }
-
-type tableName struct{ keyspace, table string }
-
-func (t tableName) String() string { return t.keyspace + "." + t.table }
 
 // rollupBins merges the plan's rollup range into b: for every series the filters name and
 // every measure, the stored bins of the range. Several partitions of one query series (its
@@ -140,7 +135,3 @@ feed:
 	wg.Wait()
 	return bins, firstErr
 }
-
-// errRollupUnreadable marks a rollup that could not be read: the query is answered from raw
-// rows instead, with a notice.
-var errRollupUnreadable = errors.New("rollup unreadable")

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/metricsserver/cassandra-datasource/pkg/schema"
 )
 
 // SourceRollup ranges come from metrics-server's rollups: pre-aggregated bins read from the
@@ -56,14 +58,16 @@ func (res *resolved) rollupRange(from, to time.Time) (*RollupRead, TimeRange) {
 		return nil, TimeRange{}
 	}
 	var keyCols []string
+	var keys []schema.Column
 	for _, c := range res.pk {
 		if c.Name == p.BucketColumn {
 			continue
 		}
-		if !rollupKeyTypes[strings.ToLower(c.Type)] {
+		if !RollupKeyType(c.Type) {
 			return nil, TimeRange{}
 		}
 		keyCols = append(keyCols, c.Name)
+		keys = append(keys, c)
 	}
 	for name, r := range res.restr {
 		isKey := slices.Contains(keyCols, name) || name == p.BucketColumn
@@ -87,25 +91,24 @@ func (res *resolved) rollupRange(from, to time.Time) (*RollupRead, TimeRange) {
 			if hi <= lo {
 				continue
 			}
-			read := &RollupRead{Rollup: r, Series: res.rollupSeries(keyCols)}
+			read := &RollupRead{Rollup: r, Series: res.rollupSeries(keys)}
 			return read, TimeRange{time.UnixMilli(lo).UTC(), time.UnixMilli(hi).UTC()}
 		}
 	}
 	return nil, TimeRange{}
 }
 
-// rollupSeries lists the series the filters name: the cross product of the key columns'
-// values, each as text.
-func (res *resolved) rollupSeries(keyCols []string) [][]string {
-	out := [][]string{{}}
-	for _, c := range keyCols {
-		var next [][]string
-		for _, prefix := range out {
-			for _, v := range res.restr[c].eq {
-				next = append(next, append(slices.Clone(prefix), fmt.Sprint(v)))
-			}
+// rollupSeries lists the series the filters name: each partition of the key columns' values
+// (the cross product the statements read), as text.
+func (res *resolved) rollupSeries(keys []schema.Column) [][]string {
+	_, lists := partitionKeyLists(keys, res.restr)
+	var out [][]string
+	for _, kv := range onePerStatement(lists) {
+		key := make([]string, len(kv))
+		for i, vals := range kv {
+			key[i] = fmt.Sprint(vals[0])
 		}
-		out = next
+		out = append(out, key)
 	}
 	return out
 }

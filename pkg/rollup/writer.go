@@ -241,7 +241,7 @@ func (w *Writer) source(ctx context.Context, src SourceConfig, rebuildFrom, rebu
 		return err
 	}
 	w.stats.Series.Add(int64(len(all)))
-	cps, err := w.store.Checkpoints(ctx, w.c, t.Keyspace+"."+t.Name)
+	cps, err := w.store.Checkpoints(ctx, w.c, src.Table)
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (w *Writer) source(ctx context.Context, src SourceConfig, rebuildFrom, rebu
 	for i, width := range w.cfg.Widths {
 		wms := width.Milliseconds()
 		target := floorTime(now.Add(-w.cfg.LateDataWindow), width)
-		cp := Checkpoint{Source: t.Keyspace + "." + t.Name, WidthMs: wms, Shard: w.cfg.Shard, TimeColumn: src.TimeColumn,
+		cp := Checkpoint{Source: src.Table, WidthMs: wms, Shard: w.cfg.Shard, TimeColumn: src.TimeColumn,
 			ValueColumns: src.ValueColumns, SeriesColumns: keyCols}
 		start := floorTime(now.Add(-w.cfg.Backfill), width)
 		cp.From = start
@@ -270,7 +270,7 @@ func (w *Writer) source(ctx context.Context, src SourceConfig, rebuildFrom, rebu
 			start, target = floorTime(rebuildFrom, width), minTime(floorTime(rebuildTo, width), target)
 		}
 		if target.After(start) {
-			if err := w.width(ctx, src, t, all, i, start, target); err != nil {
+			if err := w.width(ctx, src, t, keyCols, all, i, start, target); err != nil {
 				return err
 			}
 		}
@@ -368,7 +368,7 @@ func tokenRange(sh Shard) (int64, int64) {
 }
 
 // width rolls up [start, target) at the i-th width for every series, Parallel at a time.
-func (w *Writer) width(ctx context.Context, src SourceConfig, t *schema.Table, all []series, i int, start, target time.Time) error {
+func (w *Writer) width(ctx context.Context, src SourceConfig, t *schema.Table, keyCols []string, all []series, i int, start, target time.Time) error {
 	width := w.cfg.Widths[i]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -392,9 +392,9 @@ func (w *Writer) width(ctx context.Context, src SourceConfig, t *schema.Table, a
 			for s := range next {
 				var err error
 				if i == 0 {
-					err = w.fromRows(ctx, src, t, s, width, start, target)
+					err = w.fromRows(ctx, src, t, keyCols, s, width, start, target)
 				} else {
-					err = w.fromFiner(ctx, src, t, s, w.cfg.Widths[i-1], width, start, target)
+					err = w.fromFiner(ctx, src, s, w.cfg.Widths[i-1], width, start, target)
 				}
 				if err != nil {
 					once.Do(func() { firstErr = err; cancel() })
@@ -453,27 +453,22 @@ func (w *Writer) progress(table string, width time.Duration, total int, done *at
 	}
 }
 
-// query is the builder query that reads one series of the source.
-func (w *Writer) query(src SourceConfig, t *schema.Table, s series) *query.Query {
+// query is the builder query that reads one series of the source: its key columns fixed by =.
+func (w *Writer) query(src SourceConfig, t *schema.Table, keyCols []string, s series) *query.Query {
 	q := &query.Query{RefID: "rollup", QueryType: query.QueryTypeBuilder, Format: query.FormatTimeSeries, Interval: query.IntervalAuto,
 		Fill: query.FillNull, Keyspace: t.Keyspace, Table: t.Name, TimeColumn: src.TimeColumn, TimeUnit: src.TimeUnit,
 		ValueColumns: src.ValueColumns, BucketColumn: src.BucketColumn, BucketGranularity: src.BucketGranularity, BucketFormat: src.BucketFormat}
-	j := 0
-	for _, c := range t.PartitionKey() {
-		if c.Name == src.BucketColumn {
-			continue
-		}
-		q.Filters = append(q.Filters, query.Filter{Column: c.Name, Op: query.OpEq, Values: []string{s.values[j]}})
-		q.SeriesColumns = append(q.SeriesColumns, c.Name)
-		j++
+	for j, c := range keyCols {
+		q.Filters = append(q.Filters, query.Filter{Column: c, Op: query.OpEq, Values: []string{s.values[j]}})
 	}
+	q.SeriesColumns = slices.Clone(keyCols)
 	return q
 }
 
 // fromRows rolls up one series at the finest width from raw rows, a day of bins at a time.
-func (w *Writer) fromRows(ctx context.Context, src SourceConfig, t *schema.Table, s series, width time.Duration, start, target time.Time) error {
-	q := w.query(src, t, s)
-	return w.chunks(ctx, t, s, width, start, target, func(at, end time.Time) ([]*binning.State, []query.Measure, error) {
+func (w *Writer) fromRows(ctx context.Context, src SourceConfig, t *schema.Table, keyCols []string, s series, width time.Duration, start, target time.Time) error {
+	q := w.query(src, t, keyCols, s)
+	return w.chunks(ctx, src.Table, s, width, start, target, func(at, end time.Time) ([]*binning.State, []query.Measure, error) {
 		states, measures, rows, err := w.states.RollupStates(ctx, q, at, end, width)
 		w.stats.RowsRead.Add(rows)
 		return states, measures, err
@@ -481,15 +476,15 @@ func (w *Writer) fromRows(ctx context.Context, src SourceConfig, t *schema.Table
 }
 
 // fromFiner rolls up one series at a coarser width by merging its finer rollup bins.
-func (w *Writer) fromFiner(ctx context.Context, src SourceConfig, t *schema.Table, s series, finer, width time.Duration, start, target time.Time) error {
-	source := t.Keyspace + "." + t.Name
+func (w *Writer) fromFiner(ctx context.Context, src SourceConfig, s series, finer, width time.Duration, start, target time.Time) error {
+	source := src.Table
 	cols := make([]binning.Column, len(src.ValueColumns))
 	measures := make([]query.Measure, len(src.ValueColumns))
 	for i, v := range src.ValueColumns {
 		cols[i] = binning.Column{Name: v, Aggs: binning.RollupAggs}
 		measures[i] = query.Measure{Name: v}
 	}
-	return w.chunks(ctx, t, s, width, start, target, func(at, end time.Time) ([]*binning.State, []query.Measure, error) {
+	return w.chunks(ctx, source, s, width, start, target, func(at, end time.Time) ([]*binning.State, []query.Measure, error) {
 		b, err := binning.New(binning.Spec{From: at, To: end, Width: width, Columns: cols, Fill: binning.Fill{Mode: binning.FillNone}})
 		if err != nil {
 			return nil, nil, err
@@ -509,7 +504,7 @@ func (w *Writer) fromFiner(ctx context.Context, src SourceConfig, t *schema.Tabl
 }
 
 // chunks cuts [start, target) into reads of at most chunkBins bins and writes what each gives.
-func (w *Writer) chunks(ctx context.Context, t *schema.Table, s series, width time.Duration, start, target time.Time,
+func (w *Writer) chunks(ctx context.Context, source string, s series, width time.Duration, start, target time.Time,
 	read func(at, end time.Time) ([]*binning.State, []query.Measure, error)) error {
 	for at := start; at.Before(target); {
 		end := minTime(target, at.Add(chunkBins*width))
@@ -517,7 +512,7 @@ func (w *Writer) chunks(ctx context.Context, t *schema.Table, s series, width ti
 		if err != nil {
 			return err
 		}
-		if err := w.write(ctx, t.Keyspace+"."+t.Name, s, measures, width, states); err != nil {
+		if err := w.write(ctx, source, s, measures, width, states); err != nil {
 			return err
 		}
 		at = end
